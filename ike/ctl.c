@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control socket: one line request ("up NAME", "down NAME", "status",
+ * "statusall", "reload"), text answer, close.  Answers start with "ok" or
+ * "error:" on their first line so clients can set their exit code.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "kiked.h"
+
+static int lfd = -1;
+extern const char *g_conf_path, *g_secrets_path;
+
+int ctl_fd(void)
+{
+	return lfd;
+}
+
+int ctl_open(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		logm(SS_CFG, L_ERR, "--ctl %s: path too long (max %zu)", path,
+		     sizeof(a.sun_path) - 1);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	/* The default lives in /run/kipsec/, which may not exist yet. */
+	{
+		char dir[sizeof(a.sun_path)], *slash;
+
+		strcpy(dir, path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = 0;
+			if (mkdir(dir, 0700) && errno != EEXIST)
+				logm(SS_CFG, L_WARN, "--ctl %s: cannot create %s: %s",
+				     path, dir, strerror(errno));
+		}
+	}
+	unlink(path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 8)) {
+		logm(SS_CFG, L_ERR, "--ctl %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *state_name(enum sa_state s)
+{
+	static const char *const n[] = { "CONNECTING", "CONNECTING", "CONNECTING",
+					 "ESTABLISHED", "DELETING", "DEAD" };
+	return n[s];
+}
+
+static void status(FILE *f, bool all)
+{
+	for (int i = 0; i < g_conf.nconns && all; i++) {
+		struct conn *c = &g_conf.conns[i];
+		char l[512], r[512];
+
+		ts_list_str(&c->lsub, l, sizeof(l));
+		ts_list_str(&c->rsub, r, sizeof(r));
+		fprintf(f, "%12s:  %s...%s  IKEv2, %s=%s === %s\n", c->name,
+			c->left[0] ? c->left : "%any", c->right[0] ? c->right : "%any",
+			c->transport ? "TRANSPORT" : "TUNNEL", l, r);
+	}
+	fprintf(f, "Security Associations:\n");
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
+		char a[64], b[64], l[512], r[512];
+		uint64_t si, sr;
+
+		memcpy(&si, sa->spi_i, 8);
+		memcpy(&sr, sa->spi_r, 8);
+		fprintf(f, "%12s: %s, %s...%s, %s, SPIs %016llx_i%s %016llx_r%s\n",
+			sa->conn->name, state_name(sa->state),
+			sa_str(&sa->local, a, sizeof(a)), sa_str(&sa->peer, b, sizeof(b)),
+			sa->initiator ? "initiator" : "responder",
+			(unsigned long long)be64toh(si), sa->initiator ? "*" : "",
+			(unsigned long long)be64toh(sr), sa->initiator ? "" : "*");
+		if (!sa->child.up)
+			continue;
+		ts_list_str(&sa->child.tsi, l, sizeof(l));
+		ts_list_str(&sa->child.tsr, r, sizeof(r));
+		fprintf(f, "%12s{1}: INSTALLED, %s, ESP SPIs: %08x_i %08x_o\n",
+			sa->conn->name, sa->child.transport ? "TRANSPORT" : "TUNNEL",
+			sa->child.spi_in, sa->child.spi_out);
+		if (all)
+			fprintf(f, "%12s{1}: %s%u%s\n", sa->conn->name,
+				sa->child.s.encr == ENCR_AES_GCM_16 ? "AES_GCM_16_" : "AES_CBC_",
+				sa->child.s.encr_keylen,
+				sa->child.s.has_integ ? "/HMAC_SHA2" : "");
+		fprintf(f, "%12s{1}:  %s === %s\n", sa->conn->name,
+			sa->initiator ? l : r, sa->initiator ? r : l);
+	}
+}
+
+static struct conn *find_conn(const char *n)
+{
+	for (int i = 0; i < g_conf.nconns; i++)
+		if (!strcmp(g_conf.conns[i].name, n))
+			return &g_conf.conns[i];
+	return NULL;
+}
+
+/*
+ * Re-reads ipsec.conf and ipsec.secrets.  Nothing changes unless both parse;
+ * a connection that has IKE_SAs must keep its name and place, because the
+ * IKE_SAs point at it (down it first to remove or reorder it).
+ */
+static void reload(FILE *f)
+{
+	static struct config nc;
+
+	if (conf_load(&nc, g_conf_path, g_secrets_path)) {
+		conf_wipe(&nc);
+		fprintf(f, "error: %s or %s has an error (see kiked's log for file:line); the running configuration is unchanged\n",
+			g_conf_path, g_secrets_path);
+		return;
+	}
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
+		int i = sa->conn - g_conf.conns;
+
+		if (i >= nc.nconns || strcmp(nc.conns[i].name, sa->conn->name)) {
+			conf_wipe(&nc);
+			fprintf(f, "error: conn %s has IKE_SAs but was removed or moved; 'kipsec down %s' first; the running configuration is unchanged\n",
+				sa->conn->name, sa->conn->name);
+			return;
+		}
+	}
+	nc.half_open_max = g_conf.half_open_max;
+	conf_wipe(&g_conf);
+	g_conf = nc;
+	conf_wipe(&nc);
+	logm(SS_CFG, L_INFO, "reloaded %s: %d conns, %d secrets", g_conf_path, g_conf.nconns,
+	     g_conf.nsecrets);
+	fprintf(f, "ok reloaded %d conns from %s\n", g_conf.nconns, g_conf_path);
+}
+
+static void handle(FILE *f, char *line)
+{
+	char cmd[32] = "", arg[64] = "";
+	struct conn *c;
+
+	line[strcspn(line, "\r\n")] = 0;
+	sscanf(line, "%31s %63s", cmd, arg);
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "statusall")) {
+		fprintf(f, "ok\n");
+		status(f, !strcmp(cmd, "statusall"));
+	} else if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
+		c = find_conn(arg);
+		if (!c) {
+			fprintf(f, "error: no conn named '%s'\n", arg);
+			return;
+		}
+		if (cmd[0] == 'u') {
+			fprintf(f, init_start(c) ? "error: initiating %s failed\n" :
+				"ok initiating %s\n", arg);
+			return;
+		}
+		for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+			if (sa->conn == c)
+				info_delete(sa);
+		fprintf(f, "ok closing %s\n", arg);
+	} else if (!strcmp(cmd, "reload")) {
+		reload(f);
+	} else {
+		fprintf(f, "error: unknown command '%s' (expected up, down, status, statusall, reload)\n",
+			cmd);
+	}
+}
+
+void ctl_accept(void)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	char line[256];
+	FILE *f;
+
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "r+");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	if (fgets(line, sizeof(line), f))
+		handle(f, line);
+	fclose(f);
+	ikesa_reap();
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication and the
+ * first CHILD_SA with narrowed traffic selectors.  Every refusal logs one
+ * line saying what was received, what was configured, and what to change.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include "kiked.h"
+
+static const char key_pad[] = "Key Pad for IKEv2";
+
+/*
+ * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <SignedOctets>), SignedOctets =
+ * RealMessage | Nonce(peer) | prf(SK_p, IDbody)  (RFC 7296 2.15).
+ */
+int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
+	     size_t idlen, uint8_t *out, size_t *outlen, const char **why)
+{
+	const struct conn *c = sa->conn;
+	const struct secret *sec;
+	const struct buf *msg = for_initiator ? &sa->init_i : &sa->init_r;
+	const struct buf *nonce = for_initiator ? &sa->nr : &sa->ni;
+	size_t pl = prf_len(sa->s.prf);
+	uint8_t key[64], *oct;
+	size_t ol = msg->len + nonce->len + pl;
+	int ret = -1;
+
+	sec = secret_find(&g_conf, c->leftid, c->rightid[0] ? c->rightid : "%any");
+	if (!sec) {
+		*why = "no PSK in the secrets file for these IDs";
+		return -1;
+	}
+	oct = malloc(ol);
+	if (!oct)
+		return -1;
+	memcpy(oct, msg->p, msg->len);
+	memcpy(oct + msg->len, nonce->p, nonce->len);
+	if (prf(sa->s.prf, for_initiator ? sa->sk_pi : sa->sk_pr, pl, idpl,
+		idlen, oct + msg->len + nonce->len))
+		goto out;
+	if (prf(sa->s.prf, (const uint8_t *)sec->psk, sec->psk_len,
+		(const uint8_t *)key_pad, strlen(key_pad), key))
+		goto out;
+	if (prf(sa->s.prf, key, pl, oct, ol, out))
+		goto out;
+	*outlen = pl;
+	ret = 0;
+out:
+	wipe(key, sizeof(key));
+	free(oct);
+	return ret;
+}
+
+/* ID payload body (type, 3 reserved, data) into b; returns body offset. */
+static size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id)
+{
+	size_t s = mb_pl_begin(b, pltype);
+
+	mb_u8(b, id->type);
+	mb_u8(b, 0);
+	mb_u16(b, 0);
+	mb_put(b, id->data, id->len);
+	mb_pl_end(b, s);
+	return s + 4;
+}
+
+static void put_auth(struct msg_builder *b, const uint8_t *a, size_t l)
+{
+	size_t s = mb_pl_begin(b, PL_AUTH);
+
+	mb_u8(b, AUTH_METHOD_PSK);
+	mb_u8(b, 0);
+	mb_u16(b, 0);
+	mb_put(b, a, l);
+	mb_pl_end(b, s);
+}
+
+static void esp_props(const struct conn *c, uint32_t spi, struct proposal *out)
+{
+	for (int i = 0; i < c->esp.n; i++) {
+		out[i] = c->esp.p[i];
+		out[i].spi_len = 4;
+		out[i].spi[0] = (uint8_t)(spi >> 24);
+		out[i].spi[1] = (uint8_t)(spi >> 16);
+		out[i].spi[2] = (uint8_t)(spi >> 8);
+		out[i].spi[3] = (uint8_t)spi;
+	}
+}
+
+static uint32_t spi_of(const struct proposal *p)
+{
+	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
+	       (uint32_t)p->spi[2] << 8 | p->spi[3];
+}
+
+static uint32_t new_spi(void)
+{
+	uint32_t s = 0;
+
+	while (s < 256)
+		rand_bytes(&s, sizeof(s));
+	return s;
+}
+
+int auth_request(struct ike_sa *sa)
+{
+	struct conn *c = sa->conn;
+	struct proposal props[CONF_MAX_PROPS];
+	struct msg_builder in, out;
+	struct ike_id idi, idr;
+	uint8_t auth[64];
+	size_t al = 0, idoff;
+	const char *why = "";
+
+	if (id_from_string(c->leftid, &idi)) {
+		logm(SS_CFG, L_ERR, "conn %s: leftid=%s: cannot encode (DN identities need certificates)",
+		     c->name, c->leftid);
+		goto fail;
+	}
+	mb_init(&in);
+	idoff = put_id(&in, PL_IDI, &idi);
+	if (psk_auth(sa, true, in.buf + idoff, in.len - idoff, auth, &al, &why)) {
+		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate: %s (local ID %s, peer ID %s)",
+		     c->name, why, c->leftid, c->rightid);
+		goto fail;
+	}
+	if (c->rightid[0] && strcmp(c->rightid, "%any") &&
+	    !id_from_string(c->rightid, &idr))
+		put_id(&in, PL_IDR, &idr);
+	put_auth(&in, auth, al);
+	wipe(auth, sizeof(auth));
+	if (c->transport)
+		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
+	sa->child.spi_in = new_spi();
+	logm(SS_IKE, L_INFO, "conn %s: proposing CHILD_SA, inbound SPI %08x",
+	     c->name, sa->child.spi_in);
+	esp_props(c, sa->child.spi_in, props);
+	sa_write(&in, props, c->esp.n);
+	ts_write(&in, PL_TSI, &c->lsub);
+	ts_write(&in, PL_TSR, &c->rsub);
+	if (ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, false, sa->next_msgid, &in,
+				PL_IDI, &out))
+		goto fail;
+	sa->state = ST_AUTH_SENT;
+	return ikesa_send_request(sa, &out);
+fail:
+	sa->state = ST_DEAD;
+	return -1;
+}
+
+static void child_log(struct ike_sa *sa, const char *verb)
+{
+	struct child_sa *ch = &sa->child;
+	char i[512], r[512];
+
+	ts_list_str(&ch->tsi, i, sizeof(i));
+	ts_list_str(&ch->tsr, r, sizeof(r));
+	logm(SS_IKE, L_INFO, "conn %s: CHILD_SA %s: %s mode, SPIs in %08x out %08x, ESP %s%u%s, TS %s === %s",
+	     sa->conn->name, verb, ch->transport ? "transport" : "tunnel",
+	     ch->spi_in, ch->spi_out,
+	     ch->s.encr == ENCR_AES_GCM_16 ? "AES_GCM_16_" : "AES_CBC_",
+	     ch->s.encr_keylen,
+	     !ch->s.has_integ ? "" : ch->s.integ == AUTH_HMAC_SHA2_256_128 ?
+	     "/HMAC_SHA2_256_128" : ch->s.integ == AUTH_HMAC_SHA2_384_192 ?
+	     "/HMAC_SHA2_384_192" : "/HMAC_SHA2_512_256", i, r);
+}
+
+static int parse_id(const struct payload *p, struct ike_id *id)
+{
+	if (!p || p->len < 4 || p->len - 4 > sizeof(id->data))
+		return -1;
+	id->type = p->body[0];
+	id->len = p->len - 4;
+	memcpy(id->data, p->body + 4, id->len);
+	return 0;
+}
+
+static bool id_equal(const struct ike_id *a, const struct ike_id *b)
+{
+	return a->type == b->type && a->len == b->len &&
+	       !memcmp(a->data, b->data, a->len);
+}
+
+/* The configured peer ID must match unless it is %any. */
+static int check_peer_id(struct ike_sa *sa, const struct ike_id *got)
+{
+	struct conn *c = sa->conn;
+	struct ike_id want;
+	char g[300];
+
+	if (!c->rightid[0] || !strcmp(c->rightid, "%any"))
+		return 0;
+	if (id_from_string(c->rightid, &want) == 0 && id_equal(&want, got))
+		return 0;
+	id_str(got, g, sizeof(g));
+	logm(SS_IKE, L_ERR, "conn %s: identity mismatch: expected peer ID '%s', peer presented '%s'%s; set rightid=%s%s or change the peer's leftid",
+	     c->name, c->rightid, g,
+	     got->type == ID_IPV4_ADDR || got->type == ID_IPV6_ADDR ?
+	     " (an address ID: is the peer behind NAT using its private address?)" : "",
+	     got->type == ID_FQDN ? "@" : "", g);
+	return -1;
+}
+
+static int verify_auth(struct ike_sa *sa, bool peer_is_initiator,
+		       const struct payload *idp, const struct payload *ap)
+{
+	uint8_t want[64];
+	size_t wl = 0;
+	const char *why = "";
+	int ok;
+
+	if (!ap || ap->len < 5) {
+		logm(SS_IKE, L_ERR, "conn %s: peer sent no AUTH payload", sa->conn->name);
+		return -1;
+	}
+	if (ap->body[0] != AUTH_METHOD_PSK) {
+		logm(SS_IKE, L_ERR, "conn %s: authentication failed: peer uses AUTH method %u, only PSK (2) is configured; set the peer's leftauth=psk",
+		     sa->conn->name, ap->body[0]);
+		return -1;
+	}
+	if (psk_auth(sa, peer_is_initiator, idp->body, idp->len, want, &wl, &why)) {
+		logm(SS_IKE, L_ERR, "conn %s: authentication failed: %s", sa->conn->name, why);
+		return -1;
+	}
+	ok = ap->len - 4 == wl && !CRYPTO_memcmp(ap->body + 4, want, wl);
+	wipe(want, sizeof(want));
+	if (!ok) {
+		struct ike_id id;
+		char g[300];
+
+		parse_id(idp, &id);
+		id_str(&id, g, sizeof(g));
+		logm(SS_IKE, L_ERR, "conn %s: authentication failed: peer '%s' proved a different pre-shared key (PSK mismatch); make the PSK for '%s' in ipsec.secrets equal on both sides",
+		     sa->conn->name, g, g);
+		return -1;
+	}
+	return 0;
+}
+
+static void send_auth_error(struct ike_sa *sa, uint16_t type)
+{
+	struct msg_builder in, out;
+
+	mb_init(&in);
+	mb_notify(&in, 0, type, NULL, 0);
+	if (!ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, true, sa->peer_msgid, &in,
+				 PL_NOTIFY, &out))
+		ikesa_send_response(sa, &out);
+}
+
+int auth_respond(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct conn *c = sa->conn;
+	const struct payload *idi = msg_find(m, PL_IDI), *ap = msg_find(m, PL_AUTH);
+	const struct payload *sap = msg_find(m, PL_SA);
+	const struct payload *tsi = msg_find(m, PL_TSI), *tsr = msg_find(m, PL_TSR);
+	struct proposal off[CONF_MAX_PROPS * 2], chosen;
+	struct ts_list ptsi, ptsr;
+	struct child_sa *ch = &sa->child;
+	struct msg_builder in, out;
+	struct ike_id gid, myid;
+	uint8_t auth[64];
+	size_t al, idoff;
+	const char *why = "";
+	int n;
+
+	if (parse_id(idi, &gid) || !sap || !tsi || !tsr ||
+	    ts_parse(tsi->body, tsi->len, &ptsi) || ts_parse(tsr->body, tsr->len, &ptsr)) {
+		logm(SS_IKE, L_ERR, "conn %s: IKE_AUTH request lacks IDi, SA, TSi or TSr, or they are malformed",
+		     c->name);
+		send_auth_error(sa, N_INVALID_SYNTAX);
+		goto dead;
+	}
+	if (check_peer_id(sa, &gid) || verify_auth(sa, true, idi, ap)) {
+		send_auth_error(sa, N_AUTHENTICATION_FAILED);
+		goto dead;
+	}
+	n = sa_parse(sap->body, sap->len, off, CONF_MAX_PROPS * 2);
+	if (n <= 0 || sa_choose(off, n, &c->esp, &chosen, &ch->s) ||
+	    chosen.spi_len != 4) {
+		if (n > 0)
+			log_no_proposal("ESP", c->name, off, n, &c->esp, c->esp_str);
+		send_auth_error(sa, N_NO_PROPOSAL_CHOSEN);
+		goto dead;
+	}
+	if (ts_narrow(&ptsi, &c->rsub, &ch->tsi) || ts_narrow(&ptsr, &c->lsub, &ch->tsr)) {
+		char a[512], b[512], x[512], y[512];
+
+		ts_list_str(&ptsi, a, sizeof(a));
+		ts_list_str(&ptsr, b, sizeof(b));
+		ts_list_str(&c->rsub, x, sizeof(x));
+		ts_list_str(&c->lsub, y, sizeof(y));
+		logm(SS_IKE, L_ERR, "conn %s: TS_UNACCEPTABLE: received TSi %s TSr %s, configured rightsubnet %s leftsubnet %s; make the peer's leftsubnet/rightsubnet overlap ours",
+		     c->name, a, b, x, y);
+		send_auth_error(sa, N_TS_UNACCEPTABLE);
+		goto dead;
+	}
+	ch->transport = c->transport && msg_notify(m, N_USE_TRANSPORT_MODE);
+	ch->spi_out = spi_of(&chosen);
+	ch->spi_in = new_spi();
+	chosen.spi[0] = (uint8_t)(ch->spi_in >> 24);
+	chosen.spi[1] = (uint8_t)(ch->spi_in >> 16);
+	chosen.spi[2] = (uint8_t)(ch->spi_in >> 8);
+	chosen.spi[3] = (uint8_t)ch->spi_in;
+	if (id_from_string(c->leftid, &myid))
+		goto dead;
+	mb_init(&in);
+	idoff = put_id(&in, PL_IDR, &myid);
+	if (psk_auth(sa, false, in.buf + idoff, in.len - idoff, auth, &al, &why)) {
+		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate ourselves: %s", c->name, why);
+		goto dead;
+	}
+	put_auth(&in, auth, al);
+	wipe(auth, sizeof(auth));
+	if (ch->transport)
+		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
+	sa_write(&in, &chosen, 1);
+	ts_write(&in, PL_TSI, &ch->tsi);
+	ts_write(&in, PL_TSR, &ch->tsr);
+	if (ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, true, sa->peer_msgid, &in,
+				PL_IDR, &out))
+		goto dead;
+	if (child_derive(sa))
+		goto dead;
+	sa->state = ST_ESTABLISHED;
+	{
+		char g[300];
+
+		id_str(&gid, g, sizeof(g));
+		logm(SS_IKE, L_INFO, "conn %s: IKE_SA established with '%s' (responder)", c->name, g);
+	}
+	if (ikesa_send_response(sa, &out))
+		return -1;
+	child_log(sa, "established");
+	return child_install(sa);
+dead:
+	sa->state = ST_DEAD;
+	return -1;
+}
+
+int auth_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct conn *c = sa->conn;
+	const struct payload *idr = msg_find(m, PL_IDR), *ap = msg_find(m, PL_AUTH);
+	const struct payload *sap = msg_find(m, PL_SA);
+	const struct payload *tsi = msg_find(m, PL_TSI), *tsr = msg_find(m, PL_TSR);
+	struct proposal got[2], chosen;
+	struct child_sa *ch = &sa->child;
+	struct ike_id gid;
+	static const struct { uint16_t n; const char *why; } errs[] = {
+		{ N_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED: the peer rejected our identity or PSK; compare leftid/rightid and ipsec.secrets on both sides" },
+		{ N_NO_PROPOSAL_CHOSEN, "NO_PROPOSAL_CHOSEN for the CHILD_SA: the peer's esp= shares none of ours, or the peer could not install the SA (see its log)" },
+		{ N_TS_UNACCEPTABLE, "TS_UNACCEPTABLE: the peer's leftsubnet/rightsubnet do not overlap ours" },
+		{ N_INVALID_SYNTAX, "INVALID_SYNTAX: the peer could not parse our IKE_AUTH" },
+	};
+
+	if (parse_id(idr, &gid) || check_peer_id(sa, &gid) ||
+	    verify_auth(sa, false, idr, ap)) {
+		if (msg_notify(m, N_AUTHENTICATION_FAILED))
+			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[0].why);
+		goto dead;
+	}
+	sa->state = ST_ESTABLISHED;
+	{
+		char g[300];
+
+		id_str(&gid, g, sizeof(g));
+		logm(SS_IKE, L_INFO, "conn %s: IKE_SA established with '%s' (initiator)", c->name, g);
+	}
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (msg_notify(m, errs[i].n)) {
+			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[i].why);
+			return -1;	/* IKE_SA stays up (RFC 7296 1.2) */
+		}
+	if (!sap || !tsi || !tsr || sa_parse(sap->body, sap->len, got, 2) != 1 ||
+	    sa_choose(got, 1, &c->esp, &chosen, &ch->s) || chosen.spi_len != 4 ||
+	    ts_parse(tsi->body, tsi->len, &ch->tsi) ||
+	    ts_parse(tsr->body, tsr->len, &ch->tsr)) {
+		logm(SS_IKE, L_ERR, "conn %s: IKE_AUTH response has no acceptable SA/TSi/TSr", c->name);
+		goto dead;
+	}
+	ch->spi_out = spi_of(&chosen);
+	ch->transport = c->transport && msg_notify(m, N_USE_TRANSPORT_MODE);
+	if (child_derive(sa))
+		goto dead;
+	sa->state = ST_ESTABLISHED;
+	child_log(sa, "established");
+	return child_install(sa);
+dead:
+	sa->state = ST_DEAD;
+	return -1;
+}

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kiked: a small IKEv2 (RFC 7296) daemon for kipsec.
+ *
+ * One header for the whole daemon: the wire constants, the parsed message,
+ * the configuration and the IKE_SA state.  Files are split by concern:
+ * msg.c (one bounds-checked parser/serialiser), sa.c (SA payload and
+ * proposal matching), ts.c (traffic selectors), crypto.c (OpenSSL),
+ * conf.c (ipsec.conf/ipsec.secrets), ikesa.c (state and keys),
+ * exch_init.c, exch_auth.c, exch_info.c (one file per exchange),
+ * net.c (sockets, timers, retransmission), log.c and main.c.
+ */
+#ifndef KIKED_H
+#define KIKED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* ---- wire constants (RFC 7296 section 3) ---- */
+#define IKE_HDR_LEN		28
+#define IKE_VERSION		0x20
+#define IKE_FLAG_I		0x08
+#define IKE_FLAG_R		0x20
+#define IKE_MSG_MAX		8192
+
+enum ike_exch {
+	EXCH_IKE_SA_INIT = 34,
+	EXCH_IKE_AUTH = 35,
+	EXCH_CREATE_CHILD_SA = 36,
+	EXCH_INFORMATIONAL = 37,
+};
+
+enum ike_pl {
+	PL_NONE = 0, PL_SA = 33, PL_KE = 34, PL_IDI = 35, PL_IDR = 36,
+	PL_CERT = 37, PL_CERTREQ = 38, PL_AUTH = 39, PL_NONCE = 40,
+	PL_NOTIFY = 41, PL_DELETE = 42, PL_VENDOR = 43, PL_TSI = 44,
+	PL_TSR = 45, PL_SK = 46,
+};
+
+enum ike_proto { PROTO_IKE = 1, PROTO_AH = 2, PROTO_ESP = 3 };
+
+enum ike_xf_type { XF_ENCR = 1, XF_PRF = 2, XF_INTEG = 3, XF_DH = 4, XF_ESN = 5 };
+
+enum { ENCR_AES_CBC = 12, ENCR_AES_GCM_16 = 20 };
+enum { PRF_HMAC_SHA2_256 = 5, PRF_HMAC_SHA2_384 = 6, PRF_HMAC_SHA2_512 = 7 };
+enum { AUTH_HMAC_SHA2_256_128 = 12, AUTH_HMAC_SHA2_384_192 = 13,
+       AUTH_HMAC_SHA2_512_256 = 14 };
+enum { DH_MODP2048 = 14, DH_ECP256 = 19, DH_ECP384 = 20, DH_CURVE25519 = 31 };
+
+enum ike_notify {
+	N_INVALID_SYNTAX = 7,
+	N_INVALID_MESSAGE_ID = 9,
+	N_NO_PROPOSAL_CHOSEN = 14,
+	N_INVALID_KE_PAYLOAD = 17,
+	N_AUTHENTICATION_FAILED = 24,
+	N_TS_UNACCEPTABLE = 38,
+	N_INITIAL_CONTACT = 16384,
+	N_NAT_DETECTION_SOURCE_IP = 16388,
+	N_NAT_DETECTION_DESTINATION_IP = 16389,
+	N_COOKIE = 16390,
+	N_USE_TRANSPORT_MODE = 16391,
+};
+
+enum ike_id_type {
+	ID_IPV4_ADDR = 1, ID_FQDN = 2, ID_RFC822_ADDR = 3, ID_IPV6_ADDR = 5,
+	ID_DER_ASN1_DN = 9, ID_KEY_ID = 11,
+};
+
+enum { AUTH_METHOD_PSK = 2 };
+enum { TS_IPV4_ADDR_RANGE = 7, TS_IPV6_ADDR_RANGE = 8 };
+
+/* ---- small helpers ---- */
+struct buf {
+	uint8_t *p;
+	size_t len;
+};
+
+void buf_free(struct buf *b);
+void buf_wipe(struct buf *b);
+int buf_set(struct buf *b, const void *p, size_t len);
+int buf_cat(struct buf *b, const void *p, size_t len);
+
+/* ---- parsed message ---- */
+#define MSG_MAX_PL	32
+
+struct payload {
+	uint8_t type;
+	bool critical;
+	const uint8_t *body;	/* points into the message buffer */
+	size_t len;		/* body length, generic header excluded */
+};
+
+struct ike_msg {
+	uint64_t spi_i, spi_r;	/* as on the wire (network order bytes) */
+	uint8_t spi_i_b[8], spi_r_b[8];
+	uint8_t exch, flags;
+	uint32_t msgid;
+	uint8_t first_pl;
+	int npl;
+	struct payload pl[MSG_MAX_PL];
+	/* SK payload, when present (before decryption). */
+	size_t sk_off;		/* offset of the SK generic header */
+	size_t sk_len;		/* whole SK payload incl. header */
+	uint8_t sk_next;	/* first inner payload */
+	uint8_t *raw;		/* whole datagram */
+	size_t raw_len;
+	uint8_t *plain;		/* decrypted SK contents (owned) */
+	size_t plain_len;
+};
+
+int msg_parse_hdr(struct ike_msg *m, uint8_t *raw, size_t len);
+int msg_parse_chain(struct ike_msg *m, uint8_t first, const uint8_t *p,
+		    size_t len, bool inner);
+const struct payload *msg_find(const struct ike_msg *m, uint8_t type);
+const struct payload *msg_notify(const struct ike_msg *m, uint16_t ntype);
+void msg_free(struct ike_msg *m);
+
+/* Serialiser: payloads are appended to a builder, the header is written
+ * last when the length is known. */
+struct msg_builder {
+	uint8_t buf[IKE_MSG_MAX];
+	size_t len;
+	size_t last_np;		/* offset of the "next payload" byte to patch */
+	bool overflow;
+};
+
+void mb_init(struct msg_builder *b);
+void mb_put(struct msg_builder *b, const void *p, size_t len);
+void mb_u8(struct msg_builder *b, uint8_t v);
+void mb_u16(struct msg_builder *b, uint16_t v);
+void mb_u32(struct msg_builder *b, uint32_t v);
+size_t mb_pl_begin(struct msg_builder *b, uint8_t type);
+void mb_pl_end(struct msg_builder *b, size_t start);
+void mb_notify(struct msg_builder *b, uint8_t proto, uint16_t type,
+	       const void *data, size_t len);
+
+/* ---- proposals ---- */
+#define PROP_MAX_XF	8
+
+struct xform {
+	uint8_t type;
+	uint16_t id;
+	uint16_t keylen;	/* bits, 0 = none */
+};
+
+struct proposal {
+	uint8_t num, proto;
+	uint8_t spi_len;
+	uint8_t spi[8];
+	int nxf;
+	struct xform xf[96];
+};
+
+/* A negotiated suite: one transform of each kind. */
+struct suite {
+	uint16_t encr, encr_keylen, prf, integ, dh, esn;
+	bool has_integ, has_dh;
+};
+
+#define CONF_MAX_PROPS	8
+struct prop_list {
+	int n;
+	struct proposal p[CONF_MAX_PROPS];
+};
+
+int sa_parse(const uint8_t *p, size_t len, struct proposal *out, int max);
+void sa_write(struct msg_builder *b, const struct proposal *props, int n);
+int sa_choose(const struct proposal *offered, int noff,
+	      const struct prop_list *conf, struct proposal *chosen,
+	      struct suite *s);
+int suite_from_prop(const struct proposal *p, struct suite *s);
+void prop_str(const struct proposal *p, char *out, size_t len);
+int props_parse(const char *spec, uint8_t proto, struct prop_list *out,
+		char *err, size_t errlen);
+
+/* ---- traffic selectors ---- */
+struct ts {
+	uint8_t type, proto;
+	uint16_t sport, eport;
+	uint8_t start[16], end[16];
+};
+
+#define TS_MAX 8
+struct ts_list {
+	int n;
+	struct ts t[TS_MAX];
+};
+
+int ts_parse(const uint8_t *p, size_t len, struct ts_list *out);
+void ts_write(struct msg_builder *b, uint8_t type, const struct ts_list *l);
+int ts_from_subnet(const char *s, struct ts *t);
+int ts_narrow(const struct ts_list *proposed, const struct ts_list *conf,
+	      struct ts_list *out);
+void ts_list_str(const struct ts_list *l, char *out, size_t len);
+
+/* ---- crypto ---- */
+struct dh;
+struct dh *dh_new(uint16_t group);
+int dh_public(struct dh *d, struct buf *pub);
+int dh_shared(struct dh *d, const uint8_t *peer, size_t len, struct buf *out);
+void dh_free(struct dh *d);
+size_t dh_pub_len(uint16_t group);
+
+size_t prf_len(uint16_t prf);
+int prf(uint16_t prf, const uint8_t *key, size_t klen,
+	const uint8_t *data, size_t dlen, uint8_t *out);
+int prf_plus(uint16_t prf, const uint8_t *key, size_t klen,
+	     const uint8_t *seed, size_t slen, uint8_t *out, size_t outlen);
+size_t integ_key_len(uint16_t integ);
+size_t integ_icv_len(uint16_t integ);
+size_t encr_key_len(const struct suite *s);	/* incl. GCM salt */
+int rand_bytes(void *p, size_t len);
+void wipe(void *p, size_t len);
+
+struct sk_keys {
+	uint16_t encr, encr_keylen, integ;
+	const uint8_t *ek;	/* encryption key (+ salt for GCM) */
+	const uint8_t *ak;	/* integrity key, NULL for AEAD */
+};
+
+/* Encrypt the payload chain [inner,inner_len) into an SK payload appended
+ * to b (whose header must already be in place), finish the message. */
+int sk_seal(struct msg_builder *b, const struct sk_keys *k, uint8_t first,
+	    const uint8_t *inner, size_t inner_len);
+int sk_open(struct ike_msg *m, const struct sk_keys *k);
+
+/* ---- configuration ---- */
+struct secret {
+	char ids[4][128];
+	int nids;
+	char psk[256];
+	size_t psk_len;
+};
+
+struct ike_id {
+	uint8_t type;
+	uint8_t data[256];
+	size_t len;
+};
+
+struct conn {
+	char name[64];
+	int line;
+	char left[64], right[64];
+	struct sockaddr_storage laddr, raddr;	/* ss_family 0 = %any */
+	char leftid[128], rightid[128];
+	struct ts_list lsub, rsub;
+	bool lsub_set, rsub_set;
+	struct prop_list ike, esp;
+	char ike_str[256], esp_str[256];
+	bool transport;
+	int auto_mode;			/* AUTO_* */
+	int ikelifetime, lifetime, rekeymargin, rekeyfuzz, keyingtries;
+	int dpdaction, dpddelay, dpdtimeout;
+};
+
+enum { AUTO_IGNORE, AUTO_ADD, AUTO_ROUTE, AUTO_START };
+enum { DPD_NONE, DPD_CLEAR, DPD_HOLD, DPD_RESTART };
+
+#define CONF_MAX_CONNS 32
+struct config {
+	int nconns;
+	struct conn conns[CONF_MAX_CONNS];
+	int nsecrets;
+	struct secret secrets[32];
+	int half_open_max;
+};
+
+int conf_load(struct config *c, const char *conf, const char *secrets);
+int secrets_load(struct config *c, const char *path);
+const struct secret *secret_find(const struct config *c, const char *me,
+				 const char *peer);
+int id_from_string(const char *s, struct ike_id *id);
+void id_str(const struct ike_id *id, char *out, size_t len);
+void conf_wipe(struct config *c);
+
+/* ---- IKE SA ---- */
+enum sa_state {
+	ST_INIT_SENT, ST_AUTH_SENT, ST_INIT_DONE, ST_ESTABLISHED, ST_DELETING,
+	ST_DEAD,
+};
+
+struct child_sa {
+	bool up;
+	uint32_t spi_in, spi_out;
+	struct suite s;
+	struct ts_list tsi, tsr;
+	bool transport;
+	uint8_t keymat[4 * 96];
+	size_t ekl, akl;
+	uint32_t reqid;
+	int nsp;
+	uint32_t sp_id[3 * TS_MAX * TS_MAX];
+	bool sa_in, sa_out;	/* installed in kipsec */
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	struct conn *conn;
+	bool initiator;
+	enum sa_state state;
+	uint8_t spi_i[8], spi_r[8];
+	struct sockaddr_storage local, peer;
+	struct suite s;
+	uint16_t dh_group;
+	struct dh *dh;
+	struct buf ni, nr, kei, ker, cookie;
+	struct buf init_i, init_r;	/* IKE_SA_INIT messages for AUTH */
+	uint8_t skeyseed[64];
+	uint8_t sk_d[64], sk_ai[64], sk_ar[64], sk_ei[36], sk_er[36],
+		sk_pi[64], sk_pr[64];
+	/* Requests we sent: message ID, retransmission state. */
+	uint32_t next_msgid;
+	struct buf req;
+	int retries;
+	double req_deadline, req_timeout;
+	bool req_pending;
+	uint8_t req_exch;
+	/* Responder side: last answered request, for duplicates. */
+	uint32_t peer_msgid;		/* next expected */
+	struct buf resp;
+	double last_rx, dpd_due;
+	struct child_sa child;
+	struct ts_list want_tsi, want_tsr;
+	int ke_retries;
+};
+
+struct ike_sa *ikesa_new(struct conn *c, bool initiator);
+struct ike_sa *ikesa_find(const uint8_t spi_i[8], const uint8_t spi_r[8],
+			  bool initiator_role);
+struct ike_sa *ikesa_list(void);
+void ikesa_free(struct ike_sa *sa);
+void ikesa_reap(void);
+int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len);
+void ikesa_keys(const struct ike_sa *sa, bool out, struct sk_keys *k);
+int child_derive(struct ike_sa *sa);
+int ikesa_send_request(struct ike_sa *sa, struct msg_builder *b);
+int ikesa_send_response(struct ike_sa *sa, struct msg_builder *b);
+int ikesa_encrypted_msg(struct ike_sa *sa, uint8_t exch, bool response,
+			uint32_t msgid, struct msg_builder *inner,
+			uint8_t first, struct msg_builder *out);
+void ike_hdr(struct msg_builder *b, const uint8_t spi_i[8],
+	     const uint8_t spi_r[8], uint8_t first, uint8_t exch,
+	     uint8_t flags, uint32_t msgid);
+void ike_hdr_finish(struct msg_builder *b);
+
+/* ---- exchanges ---- */
+int init_start(struct conn *c);
+int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+int init_response(struct ike_sa *sa, struct ike_msg *m);
+int auth_request(struct ike_sa *sa);
+int auth_respond(struct ike_sa *sa, struct ike_msg *m);
+int auth_response(struct ike_sa *sa, struct ike_msg *m);
+int info_respond(struct ike_sa *sa, struct ike_msg *m);
+int info_response(struct ike_sa *sa, struct ike_msg *m);
+int info_delete(struct ike_sa *sa);
+int info_dpd(struct ike_sa *sa);
+void log_no_proposal(const char *what, const char *conn,
+		     const struct proposal *off, int noff,
+		     const struct prop_list *conf, const char *conf_str);
+int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
+	     size_t idlen, uint8_t *out, size_t *outlen, const char **why);
+
+/* ---- network / event loop ---- */
+extern struct config g_conf;
+extern bool g_no_kernel;
+extern double g_rtx_base;
+extern int g_rtx_tries;
+double now(void);
+int net_open(uint16_t port);
+int net_send(const struct sockaddr_storage *from,
+	     const struct sockaddr_storage *to, const void *p, size_t len);
+void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
+		  const struct sockaddr_storage *to);
+void net_timers(void);
+int net_loop(void);
+const char *sa_str(const struct sockaddr_storage *s, char *buf, size_t len);
+int child_install(struct ike_sa *sa);
+void child_uninstall(struct ike_sa *sa);
+
+/* ---- logging ---- */
+enum { L_ERR, L_WARN, L_INFO, L_DBG };
+enum { SS_IKE, SS_CFG, SS_NET, SS_KNL, SS_ENC, SS_MAX };
+extern int log_level[SS_MAX];
+void logm(int ss, int lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void log_setup(const char *spec, bool use_syslog);
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traffic selectors (RFC 7296 3.13): parsing, serialisation, building them
+ * from leftsubnet/rightsubnet and narrowing (2.9).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "kiked.h"
+
+static size_t alen(uint8_t type)
+{
+	return type == TS_IPV4_ADDR_RANGE ? 4 : 16;
+}
+
+int ts_parse(const uint8_t *p, size_t len, struct ts_list *out)
+{
+	size_t off = 4;
+	int n;
+
+	if (len < 4)
+		return -1;
+	n = p[0];
+	out->n = 0;
+	for (int i = 0; i < n; i++) {
+		struct ts t;
+		size_t sl, al;
+
+		if (len - off < 8)
+			return -1;
+		memset(&t, 0, sizeof(t));
+		t.type = p[off];
+		t.proto = p[off + 1];
+		sl = (size_t)(p[off + 2] << 8 | p[off + 3]);
+		if (sl < 8 || sl > len - off)
+			return -1;
+		if (t.type != TS_IPV4_ADDR_RANGE && t.type != TS_IPV6_ADDR_RANGE) {
+			off += sl;	/* unknown type: skip it */
+			continue;
+		}
+		al = alen(t.type);
+		if (sl != 8 + 2 * al)
+			return -1;
+		t.sport = (uint16_t)(p[off + 4] << 8 | p[off + 5]);
+		t.eport = (uint16_t)(p[off + 6] << 8 | p[off + 7]);
+		memcpy(t.start, p + off + 8, al);
+		memcpy(t.end, p + off + 8 + al, al);
+		if (out->n < TS_MAX)
+			out->t[out->n++] = t;
+		off += sl;
+	}
+	return off == len ? 0 : -1;
+}
+
+void ts_write(struct msg_builder *b, uint8_t type, const struct ts_list *l)
+{
+	size_t s = mb_pl_begin(b, type);
+
+	mb_u8(b, (uint8_t)l->n);
+	mb_u8(b, 0);
+	mb_u16(b, 0);
+	for (int i = 0; i < l->n; i++) {
+		const struct ts *t = &l->t[i];
+		size_t al = alen(t->type);
+
+		mb_u8(b, t->type);
+		mb_u8(b, t->proto);
+		mb_u16(b, (uint16_t)(8 + 2 * al));
+		mb_u16(b, t->sport);
+		mb_u16(b, t->eport);
+		mb_put(b, t->start, al);
+		mb_put(b, t->end, al);
+	}
+	mb_pl_end(b, s);
+}
+
+/* "10.1.0.0/16", "10.1.0.1", "fd00::/64", "0.0.0.0/0" -> address range. */
+int ts_from_subnet(const char *s, struct ts *t)
+{
+	char a[64], *slash;
+	int plen = -1, bits;
+	size_t al;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(a, sizeof(a), "%s", s);
+	slash = strchr(a, '/');
+	if (slash) {
+		char *end;
+
+		*slash = 0;
+		plen = (int)strtol(slash + 1, &end, 10);
+		if (*end || plen < 0)
+			return -1;
+	}
+	if (inet_pton(AF_INET, a, t->start) == 1)
+		t->type = TS_IPV4_ADDR_RANGE;
+	else if (inet_pton(AF_INET6, a, t->start) == 1)
+		t->type = TS_IPV6_ADDR_RANGE;
+	else
+		return -1;
+	al = alen(t->type);
+	bits = (int)al * 8;
+	if (plen < 0)
+		plen = bits;
+	if (plen > bits)
+		return -1;
+	for (int i = 0; i < bits; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+
+		if (i < plen) {
+			t->end[i / 8] |= t->start[i / 8] & m;
+		} else {
+			t->start[i / 8] &= (uint8_t)~m;
+			t->end[i / 8] |= m;
+		}
+	}
+	t->sport = 0;
+	t->eport = 0xffff;
+	return 0;
+}
+
+static int cmp(const uint8_t *a, const uint8_t *b, size_t l)
+{
+	return memcmp(a, b, l);
+}
+
+/* Intersection of two selectors; 0 if non-empty. */
+static int ts_meet(const struct ts *a, const struct ts *b, struct ts *o)
+{
+	size_t al = alen(a->type);
+
+	if (a->type != b->type)
+		return -1;
+	if (a->proto && b->proto && a->proto != b->proto)
+		return -1;
+	memset(o, 0, sizeof(*o));
+	o->type = a->type;
+	o->proto = a->proto ? a->proto : b->proto;
+	o->sport = a->sport > b->sport ? a->sport : b->sport;
+	o->eport = a->eport < b->eport ? a->eport : b->eport;
+	if (o->sport > o->eport)
+		return -1;
+	memcpy(o->start, cmp(a->start, b->start, al) > 0 ? a->start : b->start, al);
+	memcpy(o->end, cmp(a->end, b->end, al) < 0 ? a->end : b->end, al);
+	return cmp(o->start, o->end, al) > 0 ? -1 : 0;
+}
+
+/*
+ * Narrow what the initiator proposed to what we allow (RFC 7296 2.9): the
+ * result is every non-empty intersection.  The first TS of a proposal may be
+ * the packet that triggered it; intersecting keeps policy-based narrowing.
+ */
+int ts_narrow(const struct ts_list *proposed, const struct ts_list *conf,
+	      struct ts_list *out)
+{
+	out->n = 0;
+	for (int i = 0; i < proposed->n; i++)
+		for (int j = 0; j < conf->n && out->n < TS_MAX; j++) {
+			struct ts o;
+			bool dup = false;
+
+			if (ts_meet(&proposed->t[i], &conf->t[j], &o))
+				continue;
+			for (int k = 0; k < out->n; k++)
+				if (!memcmp(&out->t[k], &o, sizeof(o)))
+					dup = true;
+			if (!dup)
+				out->t[out->n++] = o;
+		}
+	return out->n ? 0 : -1;
+}
+
+static void one_str(const struct ts *t, char *o, size_t l)
+{
+	int af = t->type == TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char ports[32] = "";
+	char proto[16] = "";
+
+	inet_ntop(af, t->start, a, sizeof(a));
+	inet_ntop(af, t->end, b, sizeof(b));
+	if (t->proto)
+		snprintf(proto, sizeof(proto), "[%u", t->proto);
+	if (t->sport != 0 || t->eport != 0xffff)
+		snprintf(ports, sizeof(ports), "%s%u-%u]", t->proto ? "/" : "[",
+			 t->sport, t->eport);
+	else if (t->proto)
+		snprintf(ports, sizeof(ports), "]");
+	snprintf(o, l, "%s..%s%s%s", a, b, proto, ports);
+}
+
+void ts_list_str(const struct ts_list *l, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	if (!l->n)
+		snprintf(out, len, "(none)");
+	for (int i = 0; i < l->n && o < len; i++) {
+		char b[128];
+
+		one_str(&l->t[i], b, sizeof(b));
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? " " : "", b);
+	}
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet path registration.  Inbound ESP reaches kipsec through Linux's own
+ * xfrm protocol handler chain (xfrm4/6_protocol_register), at a priority
+ * above esp4/esp6: kipsec looks at every ESP packet first, consumes those
+ * whose SPI is in its SAD and returns -EINVAL ("not mine") for the rest, so
+ * that Linux's XFRM keeps working beside it.  We never register the ESP
+ * protocol number with inet_add_protocol(), which would take it from XFRM.
+ */
+#include <linux/module.h>
+#include <net/xfrm.h>
+#include "kipsec.h"
+#include "datapath.h"
+
+static struct xfrm4_protocol kipsec_esp4_protocol = {
+	.handler	= kipsec_esp4_rcv,
+	.input_handler	= kipsec_esp_decline_input,
+	.cb_handler	= kipsec_esp_decline_cb,
+	.err_handler	= kipsec_esp4_err,
+	.priority	= KIPSEC_XFRM_PRIORITY,
+};
+
+#if IS_ENABLED(CONFIG_IPV6)
+static struct xfrm6_protocol kipsec_esp6_protocol = {
+	.handler	= kipsec_esp6_rcv,
+	.input_handler	= kipsec_esp_decline_input,
+	.cb_handler	= kipsec_esp_decline_cb,
+	.err_handler	= kipsec_esp6_err,
+	.priority	= KIPSEC_XFRM_PRIORITY,
+};
+#endif
+
+int kipsec_dp_init(void)
+{
+	int err;
+
+	err = xfrm4_protocol_register(&kipsec_esp4_protocol, IPPROTO_ESP);
+	if (err)
+		return err;
+#if IS_ENABLED(CONFIG_IPV6)
+	err = xfrm6_protocol_register(&kipsec_esp6_protocol, IPPROTO_ESP);
+	if (err) {
+		xfrm4_protocol_deregister(&kipsec_esp4_protocol, IPPROTO_ESP);
+		return err;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * The deregistrations end with synchronize_net(), so no packet is inside
+ * our handlers when the per-netns state goes away after this.
+ */
+void kipsec_dp_exit(void)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	xfrm6_protocol_deregister(&kipsec_esp6_protocol, IPPROTO_ESP);
+#endif
+	xfrm4_protocol_deregister(&kipsec_esp4_protocol, IPPROTO_ESP);
+}
+
+int kipsec_dp_net_init(struct kipsec_net *kn)
+{
+	return kipsec_output_net_init(kn->net);
+}
+
+void kipsec_dp_net_exit(struct kipsec_net *kn)
+{
+	kipsec_output_net_exit(kn->net);
+}

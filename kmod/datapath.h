@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Entry points of the packet path (input.c, output.c), used by datapath.c. */
+#ifndef _KIPSEC_DATAPATH_H
+#define _KIPSEC_DATAPATH_H
+
+#include <linux/skbuff.h>
+#include <net/ipv6.h>
+
+/* Above esp4/esp6 (0) and ipcomp/vti (which use 0 and 100 on other chains). */
+#define KIPSEC_XFRM_PRIORITY	10
+
+int kipsec_esp4_rcv(struct sk_buff *skb);
+int kipsec_esp6_rcv(struct sk_buff *skb);
+int kipsec_esp4_err(struct sk_buff *skb, u32 info);
+int kipsec_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+		    u8 type, u8 code, int offset, __be32 info);
+int kipsec_esp_decline_input(struct sk_buff *skb, int nexthdr, __be32 spi,
+			     int encap_type);
+int kipsec_esp_decline_cb(struct sk_buff *skb, int err);
+
+/* Where input.c and output.c keep their state in skb->cb (after IPCB). */
+#define KIPSEC_INPUT_CB_OFF	32
+
+int kipsec_output_net_init(struct net *net);
+void kipsec_output_net_exit(struct net *net);
+
+#endif

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inbound ESP: the xfrm protocol handlers of datapath.c.  The contract of
+ * that chain (net/ipv4/xfrm4_protocol.c, the same in 6.1 and 6.12): a
+ * handler returning -EINVAL has not touched the skb and the next handler
+ * (esp4/esp6, priority 0) gets it; anything else means consumed.
+ * cb_handler passes with a positive return, err_handler with a non-zero one.
+ *
+ * A packet whose SPI is in kipsec's SAD is kipsec's from then on: replay
+ * pre-check, decryption (possibly async), replay window update, lifetime
+ * accounting, selector check, and then the clear packet re-enters the stack
+ * through netif_rx() on the device it came in on, as a fresh IP packet.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/xfrm.h>
+#include "kipsec.h"
+#include "datapath.h"
+#include "esp.h"
+
+/*
+ * Our state while a packet is being decrypted, in skb->cb after the IP
+ * layer's inet_skb_parm/inet6_skb_parm, which the stack still owns.
+ */
+struct kipsec_input_cb {
+	struct kipsec_sa *sa;
+	u64 seq;
+};
+
+#define KIPSEC_INPUT_CB(skb) \
+	((struct kipsec_input_cb *)((skb)->cb + KIPSEC_INPUT_CB_OFF))
+
+static void input_drop(struct sk_buff *skb, struct kipsec_sa *sa, enum kipsec_stat stat,
+		       enum kipsec_sa_drop why)
+{
+	this_cpu_inc(sa->kn->stats->v[stat]);
+	kipsec_sa_drop(sa, why);
+	kfree_skb(skb);
+}
+
+/* Transport mode: the outer IP header goes back in front of the payload. */
+static int input_transport(struct sk_buff *skb, struct kipsec_sa *sa, u8 nexthdr)
+{
+	unsigned int hl;
+
+	if (sa->id.family == AF_INET) {
+		struct iphdr *iph;
+
+		hl = ip_hdrlen(skb);
+		memmove(skb->data - hl, skb_network_header(skb), hl);
+		skb_push(skb, hl);
+		skb_reset_network_header(skb);
+		iph = ip_hdr(skb);
+		iph->protocol = nexthdr;
+		iph->tot_len = htons(skb->len);
+		ip_send_check(iph);
+		skb->protocol = htons(ETH_P_IP);
+		return 0;
+	}
+	/* IPv6: only an ESP header right after the fixed header. */
+	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ESP)
+		return -EINVAL;
+	hl = sizeof(struct ipv6hdr);
+	memmove(skb->data - hl, skb_network_header(skb), hl);
+	skb_push(skb, hl);
+	skb_reset_network_header(skb);
+	ipv6_hdr(skb)->nexthdr = nexthdr;
+	ipv6_hdr(skb)->payload_len = htons(skb->len - hl);
+	skb->protocol = htons(ETH_P_IPV6);
+	return 0;
+}
+
+/* Tunnel mode: the payload is the inner IP packet. */
+static int input_tunnel(struct sk_buff *skb, struct kipsec_sa *sa, u8 nexthdr)
+{
+	u16 family = nexthdr == IPPROTO_IPIP ? AF_INET :
+		     nexthdr == IPPROTO_IPV6 ? AF_INET6 : 0;
+
+	if (!family || (sa->sel.family && family != sa->sel.family))
+		return -EINVAL;
+	skb_reset_network_header(skb);
+	if (family == AF_INET) {
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)) || ip_hdr(skb)->version != 4)
+			return -EINVAL;
+		skb->protocol = htons(ETH_P_IP);
+	} else {
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)) || ipv6_hdr(skb)->version != 6)
+			return -EINVAL;
+		skb->protocol = htons(ETH_P_IPV6);
+	}
+	return 0;
+}
+
+/* The decrypted packet matches the SA's selector (RFC 4301 5.2 step 4). */
+static bool input_sel_ok(struct sk_buff *skb, struct kipsec_sa *sa)
+{
+	struct kipsec_flow fl;
+
+	if (!sa->sel.family)
+		return true;	/* no selector: any traffic */
+	if (kipsec_flow_from_skb(skb, sa->sel.family, &fl))
+		return false;
+	return kipsec_sel_match(&sa->sel, &fl);
+}
+
+static void input_finish(struct sk_buff *skb, int ret, void *ctx)
+{
+	struct kipsec_sa *sa = KIPSEC_INPUT_CB(skb)->sa;
+	u64 seq = KIPSEC_INPUT_CB(skb)->seq;
+	struct kipsec_net *kn = sa->kn;
+	unsigned int len;
+	int err;
+
+	if (ret < 0) {
+		if (ret == -EBADMSG)
+			input_drop(skb, sa, KIPSEC_STAT_IN_INTEGRITY_FAILED,
+				   KIPSEC_SA_DROP_INTEGRITY);
+		else
+			input_drop(skb, sa, KIPSEC_STAT_IN_HDR_ERROR, KIPSEC_SA_DROP_MALFORMED);
+		goto out;
+	}
+	if (kipsec_replay_advance(sa->replay, seq)) {
+		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_SEQ_ERROR, KIPSEC_SA_DROP_REPLAY);
+		goto out;
+	}
+	len = skb->len;
+	err = sa->mode == KIPSEC_MODE_TUNNEL ? input_tunnel(skb, sa, ret) :
+					       input_transport(skb, sa, ret);
+	if (err) {
+		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_MODE_ERROR, KIPSEC_SA_DROP_MALFORMED);
+		goto out;
+	}
+	if (!input_sel_ok(skb, sa)) {
+		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_MISMATCH, KIPSEC_SA_DROP_SELECTOR);
+		goto out;
+	}
+	if (!kipsec_sa_account(sa, len, false)) {
+		KIPSEC_INC_STATS(kn, IN_STATE_EXPIRED);
+		kfree_skb(skb);
+		goto out;
+	}
+	KIPSEC_INC_STATS(kn, IN_PACKETS);
+	KIPSEC_ADD_STATS(kn, IN_BYTES, len);
+
+	/* A new clear packet: no route, no conntrack entry, no checksum state. */
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->pkt_type = PACKET_HOST;
+	skb_reset_mac_header(skb);
+	skb_reset_transport_header(skb);
+	netif_rx(skb);
+out:
+	kipsec_sa_put(sa);
+}
+
+static int kipsec_esp_rcv(struct sk_buff *skb, u16 family)
+{
+	struct kipsec_net *kn = kipsec_pernet(dev_net(skb->dev));
+	struct kipsec_esp_args args = { .done = input_finish };
+	union kipsec_addr daddr = {};
+	struct ip_esp_hdr *esph;
+	struct kipsec_sa *sa;
+	u32 seq_lo;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct inet6_skb_parm) > KIPSEC_INPUT_CB_OFF ||
+		     sizeof(struct inet_skb_parm) > KIPSEC_INPUT_CB_OFF ||
+		     sizeof(struct kipsec_input_cb) + KIPSEC_INPUT_CB_OFF >
+		     sizeof_field(struct sk_buff, cb));
+	if (!pskb_may_pull(skb, sizeof(*esph)))
+		return -EINVAL;	/* esp4/esp6 count and drop it */
+	esph = (struct ip_esp_hdr *)skb->data;
+	if (family == AF_INET)
+		daddr.a4 = ip_hdr(skb)->daddr;
+	else
+		daddr.in6 = ipv6_hdr(skb)->daddr;
+	sa = kipsec_sa_lookup_rcu(kn, IPPROTO_ESP, ntohl(esph->spi), family, &daddr);
+	if (!sa)
+		return -EINVAL;	/* not ours: Linux XFRM's, or nobody's */
+
+	/* From here on the packet is kipsec's, whatever happens to it. */
+	seq_lo = ntohl(esph->seq_no);
+	if (READ_ONCE(sa->dead) || !refcount_inc_not_zero(&sa->ref)) {
+		KIPSEC_INC_STATS(kn, IN_STATE_INVALID);
+		kfree_skb(skb);
+		return 0;
+	}
+	if (kipsec_replay_check(sa->replay, seq_lo, &KIPSEC_INPUT_CB(skb)->seq)) {
+		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_SEQ_ERROR, KIPSEC_SA_DROP_REPLAY);
+		kipsec_sa_put(sa);
+		return 0;
+	}
+	KIPSEC_INPUT_CB(skb)->sa = sa;
+	args.spi = ntohl(esph->spi);
+	args.seq = KIPSEC_INPUT_CB(skb)->seq;
+	args.esn = sa->flags & KIPSEC_SAF_ESN;
+	ret = kipsec_esp_decrypt(&sa->crypto, skb, &args);
+	if (ret != -EINPROGRESS)
+		input_finish(skb, ret, NULL);
+	return 0;
+}
+
+int kipsec_esp4_rcv(struct sk_buff *skb)
+{
+	return kipsec_esp_rcv(skb, AF_INET);
+}
+
+int kipsec_esp6_rcv(struct sk_buff *skb)
+{
+	return kipsec_esp_rcv(skb, AF_INET6);
+}
+
+/* ICMP errors about ESP we sent: path MTU of kipsec SAs comes later. */
+int kipsec_esp4_err(struct sk_buff *skb, u32 info)
+{
+	return -ENOENT;
+}
+
+int kipsec_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+		    u8 type, u8 code, int offset, __be32 info)
+{
+	return -ENOENT;
+}
+
+/* xfrm_input() and its callback only ever carry XFRM's own states. */
+int kipsec_esp_decline_input(struct sk_buff *skb, int nexthdr, __be32 spi,
+			     int encap_type)
+{
+	return -EINVAL;
+}
+
+int kipsec_esp_decline_cb(struct sk_buff *skb, int err)
+{
+	return 1;
+}

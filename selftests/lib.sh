@@ -1,0 +1,97 @@
+#!/bin/bash
+# Shared helpers for kipsec selftests: TAP reporting (kselftest style) and
+# network namespaces that are removed when the test exits.
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   ns_create a b                      # namespaces <prefix>-a, <prefix>-b (names in $NS_a, $NS_b)
+#   link_ns a 10.0.0.1/24 b 10.0.0.2/24 # veth pair between them, addresses given
+#   tap_check "name" cmd args...       # ok/not ok from cmd's status, output shown on failure
+#   tap_ok "name" / tap_fail "name" "why" / tap_skip "name" "why"
+#   tap_done                           # plan line, exit status (0 pass, 1 fail, 4 skip)
+
+TAP_N=0
+TAP_FAILED=0
+TAP_SKIPPED=0
+KSFT_SKIP=4
+NS_PREFIX=${NS_PREFIX:-kt$$}
+NS_LIST=()
+
+echo "TAP version 13"
+
+tap_ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
+tap_fail() {
+	TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'
+	return 0
+}
+tap_skip() { TAP_N=$((TAP_N + 1)); TAP_SKIPPED=$((TAP_SKIPPED + 1)); echo "ok $TAP_N - $1 # SKIP ${2:-}"; }
+
+# tap_check NAME CMD...: passes when CMD exits 0.
+tap_check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then tap_ok "$name"; else tap_fail "$name" "$out"; fi
+}
+
+# tap_check_fail NAME CMD...: passes when CMD fails.
+tap_check_fail() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then tap_fail "$name" "unexpectedly succeeded: $out"; else tap_ok "$name"; fi
+}
+
+# tap_expect NAME EXPECTED ACTUAL: passes when the strings are equal.
+tap_expect() {
+	if [ "$2" = "$3" ]; then tap_ok "$1"; else tap_fail "$1" "expected: $2
+actual:   $3"; fi
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ $TAP_FAILED -gt 0 ] && exit 1
+	[ $TAP_N -gt 0 ] && [ $TAP_SKIPPED = $TAP_N ] && exit $KSFT_SKIP
+	exit 0
+}
+
+ns_cleanup() {
+	local ns
+	for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	NS_LIST=()
+}
+trap ns_cleanup EXIT
+
+# ns_create NAME...: creates $NS_PREFIX-NAME, sets NS_<NAME>, brings lo up.
+ns_create() {
+	local n ns
+	for n in "$@"; do
+		ns=$NS_PREFIX-$n
+		ip netns add "$ns" || return 1
+		NS_LIST+=("$ns")
+		printf -v "NS_$n" '%s' "$ns"
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	done
+}
+
+# nsx NAME CMD...: runs CMD in namespace NAME.
+nsx() { local n=$1; shift; ip netns exec "$NS_PREFIX-$n" "$@"; }
+
+# link_ns A ADDR_A B ADDR_B [ADDR6_A ADDR6_B]: veth between namespaces A and B
+# (interfaces named after the peer: in A "to-B", in B "to-A").
+link_ns() {
+	local a=$1 aa=$2 b=$3 ba=$4 a6=${5:-} b6=${6:-}
+	ip link add "to-$b" netns "$NS_PREFIX-$a" type veth peer name "to-$a" netns "$NS_PREFIX-$b" || return 1
+	[ -n "$aa" ] && ip -n "$NS_PREFIX-$a" addr add "$aa" dev "to-$b"
+	[ -n "$ba" ] && ip -n "$NS_PREFIX-$b" addr add "$ba" dev "to-$a"
+	[ -n "$a6" ] && ip -n "$NS_PREFIX-$a" addr add "$a6" dev "to-$b" nodad
+	[ -n "$b6" ] && ip -n "$NS_PREFIX-$b" addr add "$b6" dev "to-$a" nodad
+	ip -n "$NS_PREFIX-$a" link set "to-$b" up
+	ip -n "$NS_PREFIX-$b" link set "to-$a" up
+}
+
+# Loads kernel modules the test needs; on the debug kernel they are built in.
+need_modules() {
+	local m
+	for m in "$@"; do modprobe -q "$m" 2>/dev/null || true; done
+}
