@@ -146,8 +146,8 @@ free:
 	kfree_skb(skb);
 }
 
-static unsigned int kipsec_out4_hook(void *priv, struct sk_buff *skb,
-				     const struct nf_hook_state *state)
+static unsigned int kipsec_out4(struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
 	struct kipsec_net *kn = kipsec_pernet(state->net);
 	struct sk_buff *segs, *next;
@@ -191,6 +191,22 @@ static unsigned int kipsec_out4_hook(void *priv, struct sk_buff *skb,
 		output_one(segs, sa);
 	}
 	return NF_STOLEN;
+}
+
+/*
+ * LOCAL_OUT runs in process context with bottom halves enabled, while
+ * inbound ESP touches the same SA lock and per-CPU counters from softirq.
+ * Disabling BH here keeps one locking rule for both directions.
+ */
+static unsigned int kipsec_out4_hook(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = kipsec_out4(skb, state);
+	local_bh_enable();
+	return verdict;
 }
 
 static const struct nf_hook_ops kipsec_out_ops[] = {
