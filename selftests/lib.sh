@@ -95,3 +95,16 @@ need_modules() {
 	local m
 	for m in "$@"; do modprobe -q "$m" 2>/dev/null || true; done
 }
+
+# What may cross a protected link in the clear: ARP, IPv6 link-local and
+# multicast traffic (ND, MLD, RS) and unicast neighbour discovery.
+CLEAR_OK='arp or ip6 multicast or (ip6 and src net fe80::/10) or (icmp6 and ip6[40] >= 133 and ip6[40] <= 136)'
+
+# wire_clear NS CAPFILE: prints how many captured packets were neither ESP/AH
+# nor in CLEAR_OK; the first few are shown on stderr so a failure says which.
+wire_clear() {
+	local lines
+	lines=$(nsx "$1" tcpdump -nn -r "$2" "not esp and not ah and not ($CLEAR_OK)" 2>/dev/null)
+	[ -n "$lines" ] && printf '%s\n' "$lines" | head -5 | sed 's/^/# clear: /' >&2
+	printf '%s\n' "$lines" | grep -c .
+}

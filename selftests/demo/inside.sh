@@ -49,7 +49,7 @@ $R xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir in tmpl src 192.0.2.1 dst
 $R xfrm state
 
 say "traffic: ping 10.1.0.1 -> 10.2.0.1 and a 2 MB TCP transfer, tcpdump on the wire"
-ip netns exec "$NS_wire" tcpdump -i br0 -n -c 200 -w /tmp/wire.pcap 2>/dev/null &
+ip netns exec "$NS_wire" tcpdump --immediate-mode -U -i br0 -n -c 200 -w /tmp/wire.pcap 2>/dev/null &
 dump=$!
 sleep 1
 ip netns exec "$NS_left" ping -c 3 -i 0.3 -I 10.1.0.1 10.2.0.1

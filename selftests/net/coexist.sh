@@ -61,7 +61,7 @@ tcp_transfer() {
 # with tcpdump on y's link seeing only ESP between the hosts.
 phase() {
 	local name=$1 f A B sp before after
-	nsx y tcpdump -n -i to-x -w "$TMP/cap" 2>/dev/null &
+	nsx y tcpdump --immediate-mode -U -n -i to-x -w "$TMP/cap" 2>/dev/null &
 	local dump=$!
 	sleep 0.5
 	for f in 4 6; do
@@ -77,7 +77,7 @@ phase() {
 	sleep 0.3
 	kill $dump; wait $dump 2>/dev/null
 	local clear
-	clear=$(nsx y tcpdump -n -r "$TMP/cap" 'not esp and not arp and not (icmp6 and (ip6[40] >= 133 and ip6[40] <= 136))' 2>/dev/null | wc -l)
+	clear=$(wire_clear y "$TMP/cap")
 	local esp
 	esp=$(nsx y tcpdump -n -r "$TMP/cap" esp 2>/dev/null | wc -l)
 	tap_expect "$name: no clear-text packet on the link" 0 "$clear"

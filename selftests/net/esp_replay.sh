@@ -30,7 +30,7 @@ stat() { nsx a kipsec stats | awk -v k="$1" '$1 == k { print $2 }'; }
 send_udp() { nsx b bash -c 'echo replay-test > /dev/udp/10.0.0.1/9999'; sleep 0.3; }
 
 # The first ESP frame B sends, as seen on A's link.
-nsx a tcpdump -n -i to-b -c 1 -w "$TMP/cap" esp 2>/dev/null &
+nsx a tcpdump --immediate-mode -U -n -i to-b -c 1 -w "$TMP/cap" esp 2>/dev/null &
 dump=$!
 sleep 0.5
 in0=$(stat InPackets)

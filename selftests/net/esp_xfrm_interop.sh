@@ -123,13 +123,13 @@ one() {
 		tap_fail "$name: UDP datagram decrypted" "$(nsx a kipsec stats | awk '$2 != 0')"
 	fi
 	if [ "${5:-}" = tcp ]; then
-		nsx a tcpdump -n -i to-b -w "$TMP/cap" "src host $bo" 2>/dev/null &
+		nsx a tcpdump --immediate-mode -U -n -i to-b -w "$TMP/cap" "src host $bo" 2>/dev/null &
 		local dump=$!
 		sleep 0.5
 		tap_check "$name: 1 MB TCP transfer checked by sha256" tcp_check "$ai"
 		sleep 0.3; kill $dump; wait $dump 2>/dev/null
 		local clear esp
-		clear=$(nsx a tcpdump -n -r "$TMP/cap" 'not esp and not arp and not icmp6' 2>/dev/null | wc -l)
+		clear=$(wire_clear a "$TMP/cap")
 		esp=$(nsx a tcpdump -n -r "$TMP/cap" esp 2>/dev/null | wc -l)
 		tap_expect "$name: B's packets on the wire are only ESP ($esp ESP)" 0 "$clear"
 	fi
@@ -157,13 +157,13 @@ out() {
 	o1=$(stat OutPackets)
 	tap_expect "$name: UDP datagram decrypted by XFRM, kipsec OutPackets +1" \
 		"$tok 1" "$(cat "$TMP/udp" 2>/dev/null) $((o1 - o0))"
-	nsx b tcpdump -n -i to-a -w "$TMP/cap" "src host 10.0.0.1" 2>/dev/null &
+	nsx b tcpdump --immediate-mode -U -n -i to-a -w "$TMP/cap" "src host 10.0.0.1" 2>/dev/null &
 	local dump=$!
 	sleep 0.5
 	tap_check "$name: 1 MB TCP transfer A -> B checked by sha256" tcp_check "$bi" a b
 	sleep 0.3; kill $dump; wait $dump 2>/dev/null
 	local clear esp
-	clear=$(nsx b tcpdump -n -r "$TMP/cap" 'not esp and not arp' 2>/dev/null | wc -l)
+	clear=$(wire_clear b "$TMP/cap")
 	esp=$(nsx b tcpdump -n -r "$TMP/cap" esp 2>/dev/null | wc -l)
 	tap_expect "$name: A's packets on the wire are only ESP ($esp ESP)" 0 "$clear"
 	nsx a kipsec sa flush; nsx a kipsec sp flush

@@ -143,7 +143,7 @@ tcp_transfer() {
 }
 # charon -> kipsec direction on the wire at M: ESP only, no inner packet.
 only_esp_on_wire() {
-	ip netns exec $M timeout 20 tcpdump -l -n -i m1 -c 5 'src host 198.51.100.2 or src host 10.2.0.1' \
+	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -n -i m1 -c 5 'src host 198.51.100.2 or src host 10.2.0.1' \
 		>"$T/wire" 2>/dev/null &
 	local tp=$!
 	sleep 1

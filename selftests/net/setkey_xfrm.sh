@@ -50,11 +50,10 @@ reset() {
 
 # capture_start [SRC DST]: tcpdump on the middle hop.  "listening" is printed
 # before the socket sees packets under load, so with SRC/DST a warm-up ping
-# through the tunnel is repeated until the capture holds it; count() then
-# only counts what came after.
+# through the tunnel is repeated until the capture holds it.
 capture_start() {
-	rm -f "$TMP/cap.pcap" "$TMP/cap.err" "$TMP/cap.base"
-	nsx m tcpdump -i to-b -nn -U -w "$TMP/cap.pcap" >"$TMP/cap.err" 2>&1 &
+	rm -f "$TMP/cap.pcap" "$TMP/cap.err"
+	nsx m tcpdump --immediate-mode -i to-b -nn -U -w "$TMP/cap.pcap" >"$TMP/cap.err" 2>&1 &
 	TCPDUMP=$!
 	for _ in $(seq 50); do grep -q listening "$TMP/cap.err" && break; sleep 0.1; done
 	sleep 0.3
@@ -63,17 +62,23 @@ capture_start() {
 		nsx a ping -c 1 -W 1 -I "$1" "$2" >/dev/null 2>&1
 		nsx m tcpdump -r "$TMP/cap.pcap" -nn 2>/dev/null | grep -q ESP && break
 	done
-	sleep 0.2
-	nsx m tcpdump -r "$TMP/cap.pcap" -nn 2>/dev/null >"$TMP/cap.base"
 }
 capture_stop() {
 	sleep 0.3
 	kill "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null; TCPDUMP=
-	nsx m tcpdump -r "$TMP/cap.pcap" -nn 2>/dev/null >"$TMP/cap.all"
-	# Only what followed the warm-up (cap.base is a prefix of cap.all).
-	tail -n +$(( $(cat "$TMP/cap.base" 2>/dev/null | wc -l) + 1 )) "$TMP/cap.all" >"$TMP/cap.txt"
+	nsx m tcpdump -r "$TMP/cap.pcap" -nn 2>/dev/null >"$TMP/cap.txt"
 }
-count() { grep -c -- "$1" "$TMP/cap.txt"; }
+
+# count_after MATCH SEQ: packets on the wire matching "ESP(spi=...", with an
+# ESP sequence number above SEQ: what was sent after the warm-up, however late
+# the capture caught up with it.
+count_after() {
+	local n=0 s
+	for s in $(grep -o -- "$1,seq=0x[0-9a-f]*" "$TMP/cap.txt" | sed 's/.*seq=0x//'); do
+		[ $((16#$s)) -gt "$2" ] && n=$((n + 1))
+	done
+	echo $n
+}
 
 # sa_packets SPI: packets counted by kipsec for that SA (the PACKETS column
 # of `kipsec show`; the VM has no JSON parser).
@@ -81,16 +86,26 @@ sa_packets() {
 	ks show | awk -v spi="$(printf '0x%08x' "$1")" '$2 == spi { print $10; n++ } END { if (!n) print "none" }'
 }
 
-# traffic NAME SRC DST OUT_MATCH IN_MATCH OUT_SPI IN_SPI
+# xfrm_oseq SPI: the last ESP sequence number XFRM in b sent on that SA.
+xfrm_oseq() {
+	nsx b ip -s xfrm state | awk -v spi="$(printf '0x%08x' "$1")" '
+		$0 ~ "spi " spi { hit = 1 }
+		hit && /oseq/ { sub(/.*oseq /, ""); sub(/,.*/, ""); print; exit }'
+}
+
+# traffic NAME SRC DST OUT_MATCH IN_MATCH OUT_SPI IN_SPI: the sequence
+# numbers each sender last used pick this run's packets out of the capture.
 traffic() {
-	local name=$1 src=$2 dst=$3 om=$4 im=$5 ospi=$6 ispi=$7 o0 i0 o1 i1
+	local name=$1 src=$2 dst=$3 om=$4 im=$5 ospi=$6 ispi=$7 o0 i0 o1 i1 oseq iseq
 	capture_start "$src" "$dst"
 	o0=$(sa_packets "$ospi"); i0=$(sa_packets "$ispi")
+	oseq=$o0	# kipsec's outbound packet count is its sequence number
+	iseq=$(($(xfrm_oseq "$ispi")))
 	tap_check "$name: ping $src -> $dst through the tunnel" \
 		nsx a ping -c $PINGS -i 0.2 -W 1 -I "$src" "$dst"
 	capture_stop
-	tap_expect "$name: $PINGS requests on the wire as $om" $PINGS "$(count "$om")"
-	tap_expect "$name: $PINGS replies on the wire as $im" $PINGS "$(count "$im")"
+	tap_expect "$name: $PINGS requests on the wire as $om" $PINGS "$(count_after "$om" "$oseq")"
+	tap_expect "$name: $PINGS replies on the wire as $im" $PINGS "$(count_after "$im" "$iseq")"
 	# IPv6 neighbour discovery on the link is not tunnel traffic.
 	local clear
 	clear=$(grep ICMP "$TMP/cap.txt" | grep -vE 'ICMP6, (router|neighbor) (solicitation|advertisement)|ICMP6, multicast listener')
