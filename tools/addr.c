@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kipsec.h"
 #include "req.h"
 
 int kaddr_parse(const char *s, struct kaddr *a, uint8_t *plen)
@@ -53,6 +54,14 @@ const char *kaddr_str(const struct kaddr *a, char *buf, size_t len)
 #include "kw.h"
 
 const char *kw_what = "";
+
+int kw_report(int ret, const char *err)
+{
+	if (!ret)
+		return EXIT_OK;
+	kw_err("%s%s%s", err[0] ? err : "", err[0] ? ": " : "", strerror(-ret));
+	return EXIT_RUNTIME;
+}
 
 int kw_num(const char *kw, const char *val, uint64_t min, uint64_t max, uint64_t *out)
 {

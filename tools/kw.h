@@ -15,6 +15,9 @@ extern const char *kw_what;	/* "sa add", ...: prefix of messages */
 
 #define kw_err(fmt, ...) fprintf(stderr, "kipsec %s: " fmt "\n", kw_what, ##__VA_ARGS__)
 
+/* Exit status for a netlink request's result; on failure prints the kernel's
+ * extack text ERR (may be empty) and the errno text. */
+int kw_report(int ret, const char *err);
 int kw_num(const char *kw, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int kw_addr(const char *kw, const char *val, struct kaddr *a, uint8_t *plen);
 int kw_proto(const char *kw, const char *val, uint8_t *proto);

@@ -435,15 +435,6 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int report(int ret, const char *err)
-{
-	if (!ret)
-		return EXIT_OK;
-	fprintf(stderr, "kipsec %s: %s%s%s\n", kw_what, err[0] ? err : "", err[0] ? ": " : "",
-		strerror(-ret));
-	return EXIT_RUNTIME;
-}
-
 static int sa_list(struct knl *nl, int argc, char **argv)
 {
 	struct list_ctx c = { 0 };
@@ -462,7 +453,7 @@ static int sa_list(struct knl *nl, int argc, char **argv)
 	ret = ksa_dump(nl, proto, sa_list_cb, &c);
 	if (opts.json)
 		printf("]\n");
-	return report(ret, "");
+	return kw_report(ret, "");
 }
 
 static int sa_get(struct knl *nl, struct ksa *sa)
@@ -476,7 +467,7 @@ static int sa_get(struct knl *nl, struct ksa *sa)
 	ret = knl_talk(nl, nlh, get_cb, &c, err, sizeof(err));
 	if (!ret && opts.json)
 		printf("\n");
-	return report(ret, err);
+	return kw_report(ret, err);
 }
 
 static int sa_flush(struct knl *nl, int argc, char **argv)
@@ -493,7 +484,7 @@ static int sa_flush(struct knl *nl, int argc, char **argv)
 	if (argc == 4)
 		mnl_attr_put_u8(nlh, KIPSEC_A_SA_PROTO,
 				!strcmp(argv[3], "esp") ? IPPROTO_ESP : IPPROTO_AH);
-	return report(knl_talk(nl, nlh, NULL, NULL, err, sizeof(err)), err);
+	return kw_report(knl_talk(nl, nlh, NULL, NULL, err, sizeof(err)), err);
 }
 
 int cmd_sa(int argc, char **argv)
@@ -532,7 +523,7 @@ int cmd_sa(int argc, char **argv)
 	else if (cmd == KIPSEC_CMD_SA_GET)
 		ret = sa_get(nl, &sa);
 	else
-		ret = report(ksa_request(nl, cmd, &sa, err, sizeof(err)), err);
+		ret = kw_report(ksa_request(nl, cmd, &sa, err, sizeof(err)), err);
 	knl_close(nl);
 	return ret;
 }

@@ -256,15 +256,6 @@ static int sp_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int report(int ret, const char *err)
-{
-	if (!ret)
-		return EXIT_OK;
-	fprintf(stderr, "kipsec %s: %s%s%s\n", kw_what, err[0] ? err : "", err[0] ? ": " : "",
-		strerror(-ret));
-	return EXIT_RUNTIME;
-}
-
 int cmd_sp(int argc, char **argv)
 {
 	static char what[32];
@@ -316,24 +307,24 @@ int cmd_sp(int argc, char **argv)
 		ret = ksp_dump(nl, sp_list_cb, &n);
 		if (opts.json)
 			printf("]\n");
-		ret = report(ret, "");
+		ret = kw_report(ret, "");
 		break;
 	case KIPSEC_CMD_SP_FLUSH:
 		nlh = knl_req(nl, cmd, 0);
 		if (argc == 4)
 			mnl_attr_put_u8(nlh, KIPSEC_A_SP_DIR,
 					pick("dir", argv[3], dirs, 3, ""));
-		ret = report(knl_talk(nl, nlh, NULL, NULL, err, sizeof(err)), err);
+		ret = kw_report(knl_talk(nl, nlh, NULL, NULL, err, sizeof(err)), err);
 		break;
 	case KIPSEC_CMD_SP_GET:
 		nlh = knl_req(nl, cmd, 0);
 		ksp_put(nlh, &sp, true);
-		ret = report(knl_talk(nl, nlh, sp_get_cb, &n, err, sizeof(err)), err);
+		ret = kw_report(knl_talk(nl, nlh, sp_get_cb, &n, err, sizeof(err)), err);
 		if (!ret && opts.json)
 			printf("\n");
 		break;
 	default:
-		ret = report(ksp_request(nl, cmd, &sp, err, sizeof(err)), err);
+		ret = kw_report(ksp_request(nl, cmd, &sp, err, sizeof(err)), err);
 		if (!ret && cmd == KIPSEC_CMD_SP_ADD && !opts.json)
 			printf("id %u\n", sp.id);
 		else if (!ret && cmd == KIPSEC_CMD_SP_ADD)
