@@ -310,9 +310,9 @@ static void esp_skb_roundtrip(struct kunit *test)
 						kipsec_esp_padlen(len, c.blksize) + 2 + c.icvlen);
 				KUNIT_EXPECT_EQ(test, be32_to_cpup((__be32 *)skb->data), 0x1001U);
 				KUNIT_EXPECT_EQ(test, be32_to_cpup((__be32 *)(skb->data + 4)), 7U);
-				if (!c.null_enc)
-					KUNIT_EXPECT_NE(test, memcmp(skb->data + 8 + c.ivlen, data,
-								     min(len, 8U)), 0);
+				/* 8 bytes: a shorter ciphertext may equal the clear text by chance. */
+				if (!c.null_enc && len >= 8)
+					KUNIT_EXPECT_NE(test, memcmp(skb->data + 8 + c.ivlen, data, 8), 0);
 				KUNIT_EXPECT_EQ_MSG(test, esp_sync(&c, skb, &a, false), IPPROTO_UDP,
 						    "alg %u esn %u len %u", i, esn, len);
 				KUNIT_EXPECT_EQ(test, skb->len, len);
