@@ -249,7 +249,8 @@ static int apply_kv(struct conn *c, const struct kv *kv, const char *file)
 			BAD("%s", err);
 		snprintf(c->ike_str, sizeof(c->ike_str), "%s", v);
 	} else if (!strcmp(k, "esp")) {
-		if (props_parse(v, PROTO_ESP, &c->esp, err, sizeof(err)))
+		if (props_parse(v, PROTO_ESP, &c->esp, err, sizeof(err)) ||
+		    props_parse_ex(v, PROTO_ESP, true, &c->esp_ccs, err, sizeof(err)))
 			BAD("%s", err);
 		snprintf(c->esp_str, sizeof(c->esp_str), "%s", v);
 	} else if (!strcmp(k, "keyexchange")) {
@@ -383,6 +384,7 @@ static void conn_defaults(struct conn *c)
 		    PROTO_IKE, &c->ike, err, sizeof(err));
 	props_parse("aes256gcm16-aes128gcm16,aes256-aes128-sha256",
 		    PROTO_ESP, &c->esp, err, sizeof(err));
+	c->esp_ccs = c->esp;
 }
 
 static bool is_local(const struct sockaddr_storage *a)

@@ -14,20 +14,17 @@ KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
 WAIT=${IKE_WAIT:-300}
 T=$(mktemp -d /tmp/ike_ss.XXXXXX)
 A=ikA$$ M=ikM$$ B=ikB$$
-N=0 FAIL=0 KP= CP=
+N=0 FAIL=0 KP=
+. selftests/lib.sh
 
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
 nok() { N=$((N + 1)); FAIL=1; echo "not ok $N - $1"; }
 check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
-charon() { nsenter -t "$(cat $T/c.pid)" -m -n "$@"; }
 
 stop_all() {
 	[ -n "$KP" ] && { kill $KP 2>/dev/null; wait $KP 2>/dev/null; }
-	[ -f "$T/c.pid" ] && charon ipsec stop >/dev/null 2>&1
-	[ -n "$CP" ] && { for _ in $(seq 50); do kill -0 $CP 2>/dev/null || break; sleep 0.1; done
-			  kill $CP 2>/dev/null; wait $CP 2>/dev/null; }
-	KP= CP=; rm -f "$T/c.pid"
-	ip -n $B xfrm state flush 2>/dev/null; ip -n $B xfrm policy flush 2>/dev/null
+	KP=
+	charon_stop $B "$T"
 	ip netns exec $A "$KIPSEC" sa flush >/dev/null 2>&1
 	ip netns exec $A "$KIPSEC" sp flush >/dev/null 2>&1
 }
@@ -38,7 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
 if ! command -v ipsec >/dev/null || [ ! -x "$KIKED" ] || ! ip netns add $A 2>/dev/null ||
    ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
 	echo "1..0 # SKIP needs strongSwan, ike/kiked, netns and the kipsec module"
@@ -60,38 +56,22 @@ ip netns exec $M sysctl -qw net.ipv4.ip_forward=1
 # Inner traffic must never reach M in clear: M has no route to 10.x anyway,
 # and any packet there would show up in the capture below.
 
-start_charon() {	# $1: auto=
-	cat >"$T/c.conf" <<-EOC
-	config setup
-	  charondebug="ike 1, knl 1, cfg 1"
-	conn t
-	  keyexchange=ikev2
-	  left=198.51.100.2
-	  right=192.0.2.1
-	  leftid=@charon.test
-	  rightid=@kiked.test
-	  authby=psk
-	  leftsubnet=10.2.0.0/24
-	  rightsubnet=10.1.0.0/24
-	  ike=aes256gcm16-prfsha256-ecp256!
-	  esp=aes128gcm16!
-	  auto=$1
-	EOC
-	echo '@charon.test @kiked.test : PSK "tunnel-psk-1"' >"$T/c.secrets"
-	chmod 600 "$T/c.secrets"
-	cat >"$T/c.sh" <<-EOC
-	mount -t tmpfs none /run
-	mount --bind $T/c.conf /etc/ipsec.conf
-	mount --bind $T/c.secrets /etc/ipsec.secrets
-	echo \$\$ >$T/c.pid
-	exec ipsec start --nofork
-	EOC
-	ip netns exec $B unshare -m --propagation private sh "$T/c.sh" >"$T/charon.log" 2>&1 &
-	CP=$!
-	for _ in $(seq $WAIT); do
-		[ -f "$T/c.pid" ] && charon ipsec status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+start_charon() {	# $1: auto=, $2: extra conn options (one per line)
+	charon_start $B "$T" "config setup
+  charondebug=\"ike 1, knl 1, cfg 1\"
+conn t
+  keyexchange=ikev2
+  left=198.51.100.2
+  right=192.0.2.1
+  leftid=@charon.test
+  rightid=@kiked.test
+  authby=psk
+  leftsubnet=10.2.0.0/24
+  rightsubnet=10.1.0.0/24
+  ike=aes256gcm16-prfsha256-ecp256!
+  esp=${CHARON_ESP:-aes128gcm16}!
+  auto=$1
+$(echo "${2:-}" | sed 's/^/  /')" '@charon.test @kiked.test : PSK "tunnel-psk-1"'
 }
 start_kiked() {	# $1: auto=
 	cat >"$T/k.conf" <<-EOC
