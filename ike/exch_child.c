@@ -438,11 +438,11 @@ int ccs_response(struct ike_sa *sa, struct ike_msg *m)
 		ret = -1;
 	} else if (msg_notify(m, N_NO_PROPOSAL_CHOSEN) || msg_notify(m, N_TS_UNACCEPTABLE) ||
 		   msg_notify(m, N_INVALID_KE_PAYLOAD)) {
-		logm(SS_IKE, L_ERR, "conn %s: peer refused our CREATE_CHILD_SA (%s); compare %s= on both sides",
+		logm(SS_IKE, L_ERR, "conn %s: peer refused our CREATE_CHILD_SA (%s); compare %s on both sides",
 		     sa->conn->name, msg_notify(m, N_TS_UNACCEPTABLE) ? "TS_UNACCEPTABLE" :
 		     msg_notify(m, N_NO_PROPOSAL_CHOSEN) ? "NO_PROPOSAL_CHOSEN" :
 		     "INVALID_KE_PAYLOAD",
-		     sa->ccs.kind == CCS_IKE_REKEY ? "ike" : "esp (with its PFS group)");
+		     sa->ccs.kind == CCS_IKE_REKEY ? "ike=" : "esp= (including its PFS group)");
 		if (old) {
 			old->state = CH_INSTALLED;
 			old->rekey_at = 0;	/* lives until its hard lifetime */

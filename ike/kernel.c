@@ -54,14 +54,27 @@ static int set_alg(struct ksa_alg *a, const char *name, const uint8_t *key,
 /* Kernel lifetimes: soft at the rekey time (its EXPIRE event asks us to
  * rekey), hard at the configured lifetime, a backstop should the rekey not
  * happen (RFC 7296 2.8). */
+static uint64_t soft_of(uint64_t life, uint64_t margin)
+{
+	return margin < life ? life - margin : life / 2 + 1;
+}
+
 static void fill_lft(const struct conn *cn, struct klft *l)
 {
-	int soft = cn->lifetime - cn->rekeymargin;
-
-	if (cn->lifetime <= 0)
-		return;
-	l->hard_add = (uint64_t)cn->lifetime;
-	l->soft_add = (uint64_t)(soft > 0 ? soft : cn->lifetime / 2 + 1);
+	if (cn->lifetime > 0) {
+		l->hard_add = (uint64_t)cn->lifetime;
+		l->soft_add = soft_of(l->hard_add, (uint64_t)cn->rekeymargin);
+	}
+	/* Packet and byte limits only the kernel can count: its soft EXPIRE
+	 * is what starts those rekeys. */
+	if (cn->lifepackets) {
+		l->hard_packets = cn->lifepackets;
+		l->soft_packets = soft_of(cn->lifepackets, cn->marginpackets);
+	}
+	if (cn->lifebytes) {
+		l->hard_bytes = cn->lifebytes;
+		l->soft_bytes = soft_of(cn->lifebytes, cn->marginbytes);
+	}
 }
 
 static int fill_sa(struct ike_sa *sa, struct child_sa *c, bool inbound,

@@ -268,6 +268,8 @@ struct conn {
 	bool transport;
 	int auto_mode;			/* AUTO_* */
 	int ikelifetime, lifetime, rekeymargin, rekeyfuzz, keyingtries;
+	/* Volume limits, enforced by kipsec (soft = life - margin). */
+	uint64_t lifepackets, marginpackets, lifebytes, marginbytes;
 	int dpdaction, dpddelay, dpdtimeout;
 };
 

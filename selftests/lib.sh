@@ -115,7 +115,7 @@ charon_start() {
 	mount --bind $dir/c.conf /etc/ipsec.conf
 	mount --bind $dir/c.secrets /etc/ipsec.secrets
 	echo \$\$ >$dir/c.pid
-	exec $(command -v stdbuf >/dev/null && echo stdbuf -oL -eL) ipsec start --nofork
+	exec $(stdbuf -oL true 2>/dev/null && echo stdbuf -oL -eL) ipsec start --nofork
 	EOC
 	ip netns exec "$ns" unshare -m --propagation private sh "$dir/c.sh" >"$dir/charon.log" 2>&1 &
 	CHARON_PID=$!

@@ -40,7 +40,7 @@ if ! command -v ipsec >/dev/null || [ ! -x "$KIKED" ] || ! ip netns add $A 2>/de
 	echo "1..0 # SKIP needs strongSwan, ike/kiked, netns and the kipsec module"
 	exit 4
 fi
-echo "1..12"
+echo "1..26"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null
 modprobe -q veth 2>/dev/null; modprobe -q dummy 2>/dev/null
 ip netns add $M; ip netns add $B
@@ -70,10 +70,11 @@ conn t
   rightsubnet=10.1.0.0/24
   ike=aes256gcm16-prfsha256-ecp256!
   esp=${CHARON_ESP:-aes128gcm16}!
+  reauth=no
   auto=$1
 $(echo "${2:-}" | sed 's/^/  /')" '@charon.test @kiked.test : PSK "tunnel-psk-1"'
 }
-start_kiked() {	# $1: auto=
+start_kiked() {	# $1: auto=, $2: extra conn options (one per line)
 	cat >"$T/k.conf" <<-EOC
 	conn t
 	  left=192.0.2.1
@@ -84,8 +85,9 @@ start_kiked() {	# $1: auto=
 	  leftsubnet=10.1.0.0/24
 	  rightsubnet=10.2.0.0/24
 	  ike=aes256gcm16-prfsha256-ecp256
-	  esp=aes128gcm16
+	  esp=${KIKED_ESP:-aes128gcm16}
 	  auto=$1
+	$(echo "${2:-}" | sed 's/^/  /')
 	EOC
 	echo '@kiked.test @charon.test : PSK "tunnel-psk-1"' >"$T/k.secrets"
 	chmod 600 "$T/k.secrets"
@@ -175,4 +177,123 @@ for role in kiked charon; do
 	[ $FAIL = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -15; }
 	stop_all
 done
+
+# ---- Rekeying (RFC 7296 1.3) with lifetimes of seconds, under a ping stream.
+# The side with the short lifetimes starts the rekeys: CHILD_SA at 6 s and
+# 12 s, IKE_SA at 12 s; the other side's lifetimes are an hour.  The stream
+# is 100 pings 0.2 s apart from kipsec's side (both ESP directions); a rekey
+# replaces the SAs make-before-break, so none should be lost: LOSS_MAX (1)
+# allows for a reply that crosses the peer's switch to its new outbound SA
+# while our new inbound SA is being added (documented in kiked.md).
+LOSS_MAX=${LOSS_MAX:-1}
+SHORT="ikelifetime=16s
+lifetime=10s
+margintime=4s
+rekeyfuzz=0%"
+LONG="ikelifetime=1h
+lifetime=1h"
+ike_spis() {	# "SPIi SPIr" of the ESTABLISHED IKE_SAs, one per line, per side
+	if [ $1 = kiked ]; then
+		ip netns exec $A "$KIPSEC" --ctl "$T/k.ctl" status |
+			sed -n 's/.*ESTABLISHED.*SPIs \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p'
+	else
+		charon_x "$T" ipsec statusall |
+			sed -n 's/.*IKEv2 SPIs: \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p'
+	fi
+}
+# One IKE_SA on each side, the same SPIs, not those of the first IKE_SA.
+ike_rekeyed() {
+	local k c
+	for _ in $(seq 50); do
+		k=$(ike_spis kiked); c=$(ike_spis charon)
+		[ "$(echo "$k" | grep -c .)" = 1 ] && [ "$k" = "$c" ] && [ "$k" != "$IKE0" ] && return 0
+		sleep 0.1
+	done
+	echo "# IKE SPIs first: $IKE0, kiked now: $k, charon now: $c" | tr '\n' ' '; echo
+	return 1
+}
+# Both sides hold exactly the two new SAs: SPIs changed, old SAs gone.
+child_rekeyed() {
+	local k
+	for _ in $(seq 50); do
+		views_agree >/dev/null && k=$(kipsec_view | cut -d' ' -f1) &&
+			! echo "$k" | grep -qxF -f "$T/spi0" && return 0
+		sleep 0.1
+	done
+	echo "# SPIs first: $(echo $(cat "$T/spi0")), now: $(echo $(kipsec_view | cut -d' ' -f1))"
+	views_agree
+	return 1
+}
+stream_loss_ok() {
+	local tx rx
+	tx=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) .*/\1/p' "$T/ping")
+	rx=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) .*/\2/p' "$T/ping")
+	echo "# ping stream: $rx of $tx answered"
+	[ -n "$tx" ] && [ "$tx" -ge 100 ] && [ $((tx - rx)) -le $LOSS_MAX ]
+}
+
+for who in charon kiked; do
+	if [ $who = charon ]; then
+		# charon (IKE responder) rekeys, no PFS.
+		start_charon add "$SHORT"; start_kiked start "$LONG"
+	else
+		# kiked (IKE responder) rekeys, with PFS (ecp256) for the CHILD_SAs.
+		KIKED_ESP=aes128gcm16-ecp256 start_kiked add "$SHORT"; sleep 0.5
+		CHARON_ESP=aes128gcm16-ecp256 start_charon start "$LONG"
+	fi
+	if ! wait_log "$T/kiked.log" "installed SAs"; then
+		nok "$who rekeys: CHILD_SA installed"; stop_all; continue
+	fi
+	views_agree >/dev/null; kipsec_view | cut -d' ' -f1 >"$T/spi0"; IKE0=$(ike_spis kiked)
+	ip netns exec $A ping -i 0.2 -c 100 -W 1 -I 10.1.0.1 10.2.0.1 >"$T/ping" 2>&1
+	if [ $who = charon ]; then
+		check "charon rekeys: kiked answers its CHILD_SA rekeys (REKEY_SA, new SPIs)" \
+			grep -q "CHILD_SA rekeyed (by the peer)" "$T/kiked.log"
+		check "charon rekeys: kiked answers its IKE_SA rekey" \
+			grep -q "IKE_SA rekeyed (responder)" "$T/kiked.log"
+	else
+		check "kiked rekeys: kiked rekeys the CHILD_SA with PFS, charon agrees" \
+			grep -q "rekeying CHILD_SA .* (PFS)" "$T/kiked.log"
+		check "kiked rekeys: kiked rekeys the IKE_SA" \
+			grep -q "IKE_SA rekeyed (initiator)" "$T/kiked.log"
+	fi
+	check "$who rekeys: one IKE_SA, both sides on the same new IKE SPIs" ike_rekeyed
+	check "$who rekeys: new CHILD_SA SPIs, kipsec sa list equals ip xfrm state, old SAs gone" \
+		child_rekeyed
+	check "$who rekeys: ping stream through the rekeys lost at most $LOSS_MAX of 100" stream_loss_ok
+	[ $FAIL = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -40; }
+	stop_all
+done
+
+# ---- Kernel EXPIRE events: packet limits only kipsec counts (lifepackets).
+# Soft at 10 packets starts a rekey; when the peer refuses it (charon has no
+# PFS group, kiked insists), hard at 30 packets deletes the CHILD_SA.
+start_charon add "$LONG"; start_kiked start "$LONG
+lifepackets=30
+marginpackets=20"
+if wait_log "$T/kiked.log" "installed SAs"; then
+	views_agree >/dev/null; kipsec_view | cut -d' ' -f1 >"$T/spi0"
+	ip netns exec $A ping -q -i 0.2 -c 12 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1
+	check "soft EXPIRE (packets) from kipsec makes kiked rekey the CHILD_SA" \
+		wait_log "$T/kiked.log" "soft EXPIRE"
+	check "after the EXPIRE-triggered rekey both sides hold only the new SAs" child_rekeyed
+else
+	nok "EXPIRE: CHILD_SA installed"
+fi
+stop_all
+start_charon add "$LONG"; KIKED_ESP=aes128gcm16-ecp256 start_kiked start "$LONG
+lifepackets=30
+marginpackets=20"
+if wait_log "$T/kiked.log" "installed SAs"; then
+	ip netns exec $A ping -q -i 0.2 -c 35 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1
+	check "refused rekey (PFS mismatch) is logged with what to compare" \
+		grep -q "peer refused our CREATE_CHILD_SA (NO_PROPOSAL_CHOSEN)" "$T/kiked.log"
+	no_sas() { [ -z "$(kipsec_view)" ] && [ -z "$(xfrm_view)" ]; }
+	hard_gone() { wait_log "$T/kiked.log" "hard EXPIRE" && for _ in $(seq 50); do no_sas && return 0; sleep 0.1; done; return 1; }
+	check "hard EXPIRE from kipsec deletes the CHILD_SA on both sides (INFORMATIONAL delete)" hard_gone
+else
+	nok "EXPIRE: CHILD_SA installed"
+fi
+[ $FAIL = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -30; }
+stop_all
 exit $FAIL
