@@ -172,6 +172,14 @@ static void handle(FILE *f, char *line)
 			return;
 		}
 		if (cmd[0] == 'u') {
+			struct ike_sa *sa = ccs_childless(c);
+
+			/* An IKE_SA without CHILD_SA gets one (CREATE_CHILD_SA). */
+			if (sa) {
+				sa->ccs.want_child = true;
+				fprintf(f, "ok creating a CHILD_SA for %s in its IKE_SA\n", arg);
+				return;
+			}
 			fprintf(f, init_start(c) ? "error: initiating %s failed\n" :
 				"ok initiating %s\n", arg);
 			return;

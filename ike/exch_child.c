@@ -211,10 +211,30 @@ int ccs_rekey_ike(struct ike_sa *sa)
 	return 0;
 }
 
+struct ike_sa *ccs_childless(const struct conn *c)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
+		bool any = false;
+
+		if (sa->conn != c || sa->state != ST_ESTABLISHED || sa->replaced)
+			continue;
+		for (int i = 0; i < CHILD_MAX; i++)
+			any |= sa->child[i].up;
+		if (!any)
+			return sa;
+	}
+	return NULL;
+}
+
 void ccs_timers(struct ike_sa *sa, double t)
 {
 	if (sa->replaced || sa->ccs.retry_at > t)
 		return;
+	if (sa->ccs.want_child) {
+		sa->ccs.want_child = false;
+		child_request(sa, NULL);
+		return;
+	}
 	if (sa->ike_rekey_at && t >= sa->ike_rekey_at) {
 		ccs_rekey_ike(sa);
 		return;
@@ -432,9 +452,11 @@ int ccs_response(struct ike_sa *sa, struct ike_msg *m)
 		retry_later(sa, old, "INVALID_KE_PAYLOAD");
 		ret = 0;
 	} else if (msg_notify(m, N_CHILD_SA_NOT_FOUND) && old) {
-		logm(SS_IKE, L_WARN, "conn %s: peer does not know CHILD_SA %08x/%08x any more: removing it",
+		/* 2.25: delete it silently, create a new one from scratch. */
+		logm(SS_IKE, L_WARN, "conn %s: peer does not know CHILD_SA %08x/%08x any more: removing it, creating a new one",
 		     sa->conn->name, old->spi_in, old->spi_out);
 		child_uninstall(sa, old);
+		sa->ccs.want_child = ccs_childless(sa->conn) == sa;
 		ret = -1;
 	} else if (msg_notify(m, N_NO_PROPOSAL_CHOSEN) || msg_notify(m, N_TS_UNACCEPTABLE) ||
 		   msg_notify(m, N_INVALID_KE_PAYLOAD)) {

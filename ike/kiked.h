@@ -368,6 +368,7 @@ struct ike_sa {
 		struct dh *dh;
 		struct buf ni, ke;
 		double retry_at;	/* after TEMPORARY_FAILURE */
+		bool want_child;	/* `up` on an IKE_SA without CHILD_SA */
 		/* Simultaneous rekey (2.8.1): the lower nonce of the peer's
 		 * exchange that rekeyed the same CHILD_SA meanwhile. */
 		uint8_t coll[256];
@@ -426,6 +427,8 @@ int ccs_respond(struct ike_sa *sa, struct ike_msg *m);
 int ccs_response(struct ike_sa *sa, struct ike_msg *m);
 int ccs_rekey_child(struct ike_sa *sa, struct child_sa *ch);
 int ccs_rekey_ike(struct ike_sa *sa);
+/* The established IKE_SA of c that has no CHILD_SA (for `up`), or NULL. */
+struct ike_sa *ccs_childless(const struct conn *c);
 void ccs_timers(struct ike_sa *sa, double t);
 void ccs_free(struct ike_sa *sa);
 uint32_t new_spi(void);

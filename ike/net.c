@@ -269,6 +269,13 @@ static void dpd_failed(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
 
+	if (sa->replaced) {
+		/* A rekeyed IKE_SA whose delete went unanswered: its
+		 * successor carries on (and has its own liveness checks). */
+		sa->state = ST_DEAD;
+		return;
+	}
+
 	logm(SS_IKE, L_ERR, "conn %s: peer %s not responding after %d retransmissions; %s",
 	     c->name, sa_str(&sa->peer, (char[64]){ 0 }, 64), g_rtx_tries,
 	     c->dpdaction == DPD_RESTART ? "restarting (dpdaction=restart)" :
