@@ -260,9 +260,9 @@ for who in charon kiked $([ $FULL = 1 ] && echo both); do
 	ip netns exec $A ping -i 0.2 -c 60 -W 1 -I 10.1.0.1 10.2.0.1 >"$T/ping" 2>&1
 	if [ $who = both ]; then
 		grep "simultaneous\|TEMPORARY_FAILURE" "$T/kiked.log" | sed 's/^/# /'
-		check "both rekey: CHILD_SAs rekeyed by both sides" \
+		check "both rekeys: CHILD_SAs rekeyed by both sides" \
 			grep -q "rekeying CHILD_SA" "$T/kiked.log"
-		check "both rekey: IKE_SA rekeyed" grep -q "IKE_SA rekeyed" "$T/kiked.log"
+		check "both rekeys: IKE_SA rekeyed" grep -q "IKE_SA rekeyed" "$T/kiked.log"
 	elif [ $who = charon ]; then
 		check "charon rekeys: kiked answers its CHILD_SA rekeys (REKEY_SA, new SPIs)" \
 			grep -q "CHILD_SA rekeyed (by the peer)" "$T/kiked.log"
@@ -293,7 +293,7 @@ if wait_log "$T/kiked.log" "installed SAs"; then
 	ip netns exec $A ping -q -i 0.2 -c 12 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1
 	check "soft EXPIRE (packets) from kipsec makes kiked rekey the CHILD_SA" \
 		wait_log "$T/kiked.log" "soft EXPIRE"
-	check "after the EXPIRE-triggered rekey both sides hold only the new SAs" child_rekeyed
+	check "after the EXPIRE-triggered rekey: new SPIs on both sides (same keys), old SAs gone" child_rekeyed
 else
 	nok "EXPIRE: CHILD_SA installed"
 fi
