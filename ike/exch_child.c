@@ -226,6 +226,16 @@ struct ike_sa *ccs_childless(const struct conn *c)
 	return NULL;
 }
 
+void child_timers(struct ike_sa *sa, double t)
+{
+	for (int i = 0; i < CHILD_MAX; i++) {
+		struct child_sa *c = &sa->child[i];
+
+		if (c->up && c->out_pending && t >= c->out_at)
+			child_activate_out(sa, c);
+	}
+}
+
 void ccs_timers(struct ike_sa *sa, double t)
 {
 	if (sa->replaced || sa->ccs.retry_at > t)
@@ -264,6 +274,8 @@ static void retry_later(struct ike_sa *sa, struct child_sa *old, const char *why
 		old->rekey_at = sa->ccs.retry_at;
 	} else if (sa->ccs.kind == CCS_IKE_REKEY) {
 		sa->ike_rekey_at = sa->ccs.retry_at;
+	} else {
+		sa->ccs.want_child = true;
 	}
 }
 
@@ -519,6 +531,8 @@ static int ike_rekey_respond(struct ike_sa *sa, struct ike_msg *m,
 
 	if (sa->ccs.kind != CCS_NONE) {
 		/* We are mid-exchange ourselves; the peer tries again. */
+		logm(SS_IKE, L_INFO, "conn %s: IKE_SA rekey collision: our CREATE_CHILD_SA is outstanding, answering TEMPORARY_FAILURE",
+		     c->name);
 		return send_notify(sa, m, N_TEMPORARY_FAILURE, NULL, 0);
 	}
 	if (!ni || !ke || ke->len < 4 || ni->len < 16 || ni->len > 256)
@@ -651,6 +665,12 @@ static int child_respond(struct ike_sa *sa, struct ike_msg *m,
 		sa->ccs.coll_len = lo->len;
 	}
 	child_log(sa, n, old ? "rekeyed (by the peer)" : "established (by the peer)");
+	if (old) {
+		/* The initiator adds its new inbound SA when it reads our
+		 * answer: send on the new SA once it deletes the old one. */
+		n->out_pending = true;
+		n->out_at = now() + 2;
+	}
 	if (child_install(sa, n, old)) {
 		/* Refuse instead: the peer keeps its SAs. */
 		memset(n, 0, sizeof(*n));

@@ -258,13 +258,16 @@ int child_install(struct ike_sa *sa, struct child_sa *c,
 	c->sa_in = true;
 	/* kipsec picks the newest outbound SA of a reqid: from here on
 	 * traffic leaves on the new SA while the old one still decrypts. */
-	if (add_sa(sa, c, false))
-		goto fail;
-	c->sa_out = true;
+	if (!c->out_pending) {
+		if (add_sa(sa, c, false))
+			goto fail;
+		c->sa_out = true;
+	}
 	if (rekey_of) {
-		logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out), replacing %08x/%08x, reqid %u",
-		     sa->conn->name, c->spi_in, c->spi_out, rekey_of->spi_in,
-		     rekey_of->spi_out, c->reqid);
+		logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out%s), replacing %08x/%08x, reqid %u",
+		     sa->conn->name, c->spi_in, c->spi_out,
+		     c->out_pending ? " once the peer deletes the old one" : "",
+		     rekey_of->spi_in, rekey_of->spi_out, c->reqid);
 		return 0;
 	}
 	for (int i = 0; i < l->n; i++)
@@ -312,16 +315,34 @@ static struct child_sa *successor(struct ike_sa *sa, const struct child_sa *c)
 	return NULL;
 }
 
+void child_activate_out(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->out_pending)
+		return;
+	c->out_pending = false;
+	if (g_no_kernel || !nl)
+		return;
+	if (add_sa(sa, c, false) == 0) {
+		c->sa_out = true;
+		logm(SS_KNL, L_INFO, "conn %s: outbound SA %08x installed, reqid %u",
+		     sa->conn->name, c->spi_out, c->reqid);
+	}
+}
+
 void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_sa *succ = successor(sa, c);
 
 	if (!c->up && c->state == CH_NONE)
 		return;
+	/* Make-before-break: the successor sends before we stop. */
+	if (succ)
+		child_activate_out(sa, succ);
 	c->up = false;
 	c->state = CH_NONE;
 	c->rekey_at = 0;
 	c->del_queued = false;
+	c->out_pending = false;
 	wipe(c->keymat, sizeof(c->keymat));
 	if (succ && c->nsp) {
 		/* The policies belong to the reqid, which lives on. */

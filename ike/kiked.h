@@ -310,6 +310,10 @@ struct child_sa {
 	enum child_state state;
 	double rekey_at;	/* our own rekey deadline, 0 = none */
 	bool del_queued;	/* INFORMATIONAL delete to send when idle */
+	/* Rekey responder: the outbound SA is added when the initiator deletes
+	 * the old CHILD_SA (it has our new inbound SA by then), or at out_at. */
+	bool out_pending;
+	double out_at;
 	bool keymat_i;		/* we initiated the exchange that keyed it */
 	uint32_t spi_in, spi_out;
 	struct suite s;
@@ -430,6 +434,7 @@ int ccs_rekey_ike(struct ike_sa *sa);
 /* The established IKE_SA of c that has no CHILD_SA (for `up`), or NULL. */
 struct ike_sa *ccs_childless(const struct conn *c);
 void ccs_timers(struct ike_sa *sa, double t);
+void child_timers(struct ike_sa *sa, double t);
 void ccs_free(struct ike_sa *sa);
 uint32_t new_spi(void);
 void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb);
@@ -459,6 +464,8 @@ int child_install(struct ike_sa *sa, struct child_sa *ch,
 		  const struct child_sa *rekey_of);
 void child_uninstall(struct ike_sa *sa, struct child_sa *ch);
 void child_uninstall_all(struct ike_sa *sa);
+/* Adds a pending outbound SA (see child_sa.out_pending). */
+void child_activate_out(struct ike_sa *sa, struct child_sa *ch);
 /* Kernel events (soft/hard EXPIRE): fd to poll, -1 without kipsec. */
 int knl_event_fd(void);
 void knl_event_read(void);

@@ -316,6 +316,8 @@ void net_timers(void)
 			info_delete(sa);
 			continue;
 		}
+		if (sa->state == ST_ESTABLISHED)
+			child_timers(sa, t);
 		/* One request at a time: queued deletes, then rekeys, then DPD. */
 		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
 			info_send_queued(sa);
