@@ -266,8 +266,10 @@ for who in charon kiked $([ $FULL = 1 ] && echo both); do
 			grep -q "rekeying CHILD_SA" "$T/kiked.log"
 		check "both rekeys: IKE_SA rekeyed" grep -q "IKE_SA rekeyed" "$T/kiked.log"
 	elif [ $who = charon ]; then
-		check "charon rekeys: kiked answers its CHILD_SA rekeys (REKEY_SA, new SPIs)" \
-			grep -q "CHILD_SA rekeyed (by the peer)" "$T/kiked.log"
+		answered() { grep -q "CHILD_SA rekeyed (by the peer)" "$T/kiked.log" &&
+			grep -q "outbound SA [0-9a-f]* installed" "$T/kiked.log"; }
+		check "charon rekeys: kiked answers its CHILD_SA rekeys (REKEY_SA, new SPIs), sends on the new SA once charon deletes the old" \
+			answered
 		check "charon rekeys: kiked answers its IKE_SA rekey" \
 			grep -q "IKE_SA rekeyed (responder)" "$T/kiked.log"
 	else
