@@ -214,10 +214,42 @@ static const char *const setup_known[] = {
 	"plutodebug", "nat_traversal",
 };
 
+/* lifepackets, marginpackets, lifebytes, marginbytes: the field, or NULL. */
+static uint64_t *volume_field(struct conn *c, const char *k)
+{
+	if (!strcmp(k, "lifepackets"))
+		return &c->lifepackets;
+	if (!strcmp(k, "marginpackets"))
+		return &c->marginpackets;
+	if (!strcmp(k, "lifebytes"))
+		return &c->lifebytes;
+	if (!strcmp(k, "marginbytes"))
+		return &c->marginbytes;
+	return NULL;
+}
+
 #define BAD(fmt, ...) do { \
 	logm(SS_CFG, L_ERR, "%s:%d: %s=%s: " fmt, file, kv->line, kv->key, \
 	     kv->val, ##__VA_ARGS__); \
 	return -1; } while (0)
+
+/* 0: a volume limit, applied; 1: another option; -1: bad value. */
+static int apply_volume(struct conn *c, const struct kv *kv, const char *file)
+{
+	uint64_t *vol = volume_field(c, kv->key);
+	unsigned long long n;
+	char extra;
+
+	if (!vol)
+		return 1;
+	if (sscanf(kv->val, "%llu%c", &n, &extra) != 1 || kv->val[0] == '-') {
+		logm(SS_CFG, L_ERR, "%s:%d: %s=%s: expected a number", file, kv->line,
+		     kv->key, kv->val);
+		return -1;
+	}
+	*vol = n;
+	return 0;
+}
 
 static int apply_kv(struct conn *c, const struct kv *kv, const char *file)
 {
@@ -249,7 +281,8 @@ static int apply_kv(struct conn *c, const struct kv *kv, const char *file)
 			BAD("%s", err);
 		snprintf(c->ike_str, sizeof(c->ike_str), "%s", v);
 	} else if (!strcmp(k, "esp")) {
-		if (props_parse(v, PROTO_ESP, &c->esp, err, sizeof(err)))
+		if (props_parse(v, PROTO_ESP, &c->esp, err, sizeof(err)) ||
+		    props_parse_ex(v, PROTO_ESP, true, &c->esp_ccs, err, sizeof(err)))
 			BAD("%s", err);
 		snprintf(c->esp_str, sizeof(c->esp_str), "%s", v);
 	} else if (!strcmp(k, "keyexchange")) {
@@ -359,10 +392,15 @@ static int apply_sec(struct conn *c, const struct raw_conf *rc,
 		if (apply_sec(c, rc, inc, depth + 1))
 			return -1;
 	}
-	for (int i = 0; i < s->nkv; i++)
-		if (strcmp(s->kv[i].key, "also") &&
-		    apply_kv(c, &s->kv[i], rc->file))
+	for (int i = 0; i < s->nkv; i++) {
+		int r;
+
+		if (!strcmp(s->kv[i].key, "also"))
+			continue;
+		r = apply_volume(c, &s->kv[i], rc->file);
+		if (r < 0 || (r > 0 && apply_kv(c, &s->kv[i], rc->file)))
 			return -1;
+	}
 	return 0;
 }
 
@@ -383,6 +421,7 @@ static void conn_defaults(struct conn *c)
 		    PROTO_IKE, &c->ike, err, sizeof(err));
 	props_parse("aes256gcm16-aes128gcm16,aes256-aes128-sha256",
 		    PROTO_ESP, &c->esp, err, sizeof(err));
+	c->esp_ccs = c->esp;
 }
 
 static bool is_local(const struct sockaddr_storage *a)

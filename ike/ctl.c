@@ -84,20 +84,32 @@ static void status(FILE *f, bool all)
 			sa->initiator ? "initiator" : "responder",
 			(unsigned long long)be64toh(si), sa->initiator ? "*" : "",
 			(unsigned long long)be64toh(sr), sa->initiator ? "" : "*");
-		if (!sa->child.up)
-			continue;
-		ts_list_str(&sa->child.tsi, l, sizeof(l));
-		ts_list_str(&sa->child.tsr, r, sizeof(r));
-		fprintf(f, "%12s{1}: INSTALLED, %s, ESP SPIs: %08x_i %08x_o\n",
-			sa->conn->name, sa->child.transport ? "TRANSPORT" : "TUNNEL",
-			sa->child.spi_in, sa->child.spi_out);
-		if (all)
-			fprintf(f, "%12s{1}: %s%u%s\n", sa->conn->name,
-				sa->child.s.encr == ENCR_AES_GCM_16 ? "AES_GCM_16_" : "AES_CBC_",
-				sa->child.s.encr_keylen,
-				sa->child.s.has_integ ? "/HMAC_SHA2" : "");
-		fprintf(f, "%12s{1}:  %s === %s\n", sa->conn->name,
-			sa->initiator ? l : r, sa->initiator ? r : l);
+		if (all && sa->state == ST_ESTABLISHED && sa->ike_rekey_at)
+			fprintf(f, "%12s: IKE_SA rekeying in %.0f seconds\n", sa->conn->name,
+				sa->ike_rekey_at - now());
+		for (int i = 0; i < CHILD_MAX; i++) {
+			static const char *const st[] = { "", "INSTALLED", "REKEYING",
+							  "REKEYED", "DELETING" };
+			struct child_sa *ch = &sa->child[i];
+
+			if (!ch->up)
+				continue;
+			ts_list_str(&ch->tsi, l, sizeof(l));
+			ts_list_str(&ch->tsr, r, sizeof(r));
+			fprintf(f, "%12s{%u}: %s, %s, ESP SPIs: %08x_i %08x_o\n",
+				sa->conn->name, ch->reqid, st[ch->state],
+				ch->transport ? "TRANSPORT" : "TUNNEL", ch->spi_in, ch->spi_out);
+			if (all)
+				fprintf(f, "%12s{%u}: %s%u%s%s\n", sa->conn->name, ch->reqid,
+					ch->s.encr == ENCR_AES_GCM_16 ? "AES_GCM_16_" : "AES_CBC_",
+					ch->s.encr_keylen, ch->s.has_integ ? "/HMAC_SHA2" : "",
+					ch->s.has_dh ? "/PFS" : "");
+			if (all && ch->state == CH_INSTALLED && ch->rekey_at)
+				fprintf(f, "%12s{%u}: rekeying in %.0f seconds\n", sa->conn->name,
+					ch->reqid, ch->rekey_at - now());
+			fprintf(f, "%12s{%u}:  %s === %s\n", sa->conn->name, ch->reqid,
+				sa->initiator ? l : r, sa->initiator ? r : l);
+		}
 	}
 }
 
@@ -160,6 +172,14 @@ static void handle(FILE *f, char *line)
 			return;
 		}
 		if (cmd[0] == 'u') {
+			struct ike_sa *sa = ccs_childless(c);
+
+			/* An IKE_SA without CHILD_SA gets one (CREATE_CHILD_SA). */
+			if (sa) {
+				sa->ccs.want_child = true;
+				fprintf(f, "ok creating a CHILD_SA for %s in its IKE_SA\n", arg);
+				return;
+			}
 			fprintf(f, init_start(c) ? "error: initiating %s failed\n" :
 				"ok initiating %s\n", arg);
 			return;

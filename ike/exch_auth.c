@@ -78,25 +78,21 @@ static void put_auth(struct msg_builder *b, const uint8_t *a, size_t l)
 	mb_pl_end(b, s);
 }
 
-static void esp_props(const struct conn *c, uint32_t spi, struct proposal *out)
+void put_u32be(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < c->esp.n; i++) {
-		out[i] = c->esp.p[i];
-		out[i].spi_len = 4;
-		out[i].spi[0] = (uint8_t)(spi >> 24);
-		out[i].spi[1] = (uint8_t)(spi >> 16);
-		out[i].spi[2] = (uint8_t)(spi >> 8);
-		out[i].spi[3] = (uint8_t)spi;
-	}
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
-static uint32_t spi_of(const struct proposal *p)
+uint32_t get_u32be(const uint8_t *p)
 {
-	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
-	       (uint32_t)p->spi[2] << 8 | p->spi[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint32_t new_spi(void)
+uint32_t new_spi(void)
 {
 	uint32_t s = 0;
 
@@ -111,7 +107,7 @@ int auth_request(struct ike_sa *sa)
 	struct proposal props[CONF_MAX_PROPS];
 	struct msg_builder in, out;
 	struct ike_id idi, idr;
-	uint8_t auth[64];
+	uint8_t auth[64], spi[4];
 	size_t al = 0, idoff;
 	const char *why = "";
 
@@ -134,10 +130,11 @@ int auth_request(struct ike_sa *sa)
 	wipe(auth, sizeof(auth));
 	if (c->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
-	sa->child.spi_in = new_spi();
+	sa->child[0].spi_in = new_spi();
 	logm(SS_IKE, L_INFO, "conn %s: proposing CHILD_SA, inbound SPI %08x",
-	     c->name, sa->child.spi_in);
-	esp_props(c, sa->child.spi_in, props);
+	     c->name, sa->child[0].spi_in);
+	put_u32be(spi, sa->child[0].spi_in);
+	props_with_spi(&c->esp, spi, 4, props);
 	sa_write(&in, props, c->esp.n);
 	ts_write(&in, PL_TSI, &c->lsub);
 	ts_write(&in, PL_TSR, &c->rsub);
@@ -151,9 +148,8 @@ fail:
 	return -1;
 }
 
-static void child_log(struct ike_sa *sa, const char *verb)
+void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb)
 {
-	struct child_sa *ch = &sa->child;
 	char i[512], r[512];
 
 	ts_list_str(&ch->tsi, i, sizeof(i));
@@ -259,7 +255,7 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	const struct payload *tsi = msg_find(m, PL_TSI), *tsr = msg_find(m, PL_TSR);
 	struct proposal off[CONF_MAX_PROPS * 2], chosen;
 	struct ts_list ptsi, ptsr;
-	struct child_sa *ch = &sa->child;
+	struct child_sa *ch = &sa->child[0];
 	struct msg_builder in, out;
 	struct ike_id gid, myid;
 	uint8_t auth[64];
@@ -299,12 +295,9 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 		goto dead;
 	}
 	ch->transport = c->transport && msg_notify(m, N_USE_TRANSPORT_MODE);
-	ch->spi_out = spi_of(&chosen);
+	ch->spi_out = get_u32be(chosen.spi);
 	ch->spi_in = new_spi();
-	chosen.spi[0] = (uint8_t)(ch->spi_in >> 24);
-	chosen.spi[1] = (uint8_t)(ch->spi_in >> 16);
-	chosen.spi[2] = (uint8_t)(ch->spi_in >> 8);
-	chosen.spi[3] = (uint8_t)ch->spi_in;
+	put_u32be(chosen.spi, ch->spi_in);
 	if (id_from_string(c->leftid, &myid))
 		goto dead;
 	mb_init(&in);
@@ -323,9 +316,11 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	if (ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, true, sa->peer_msgid, &in,
 				PL_IDR, &out))
 		goto dead;
-	if (child_derive(sa))
+	ch->keymat_i = sa->initiator;
+	if (child_derive(sa, ch, &sa->ni, &sa->nr, NULL))
 		goto dead;
 	sa->state = ST_ESTABLISHED;
+	ikesa_schedule(sa);
 	{
 		char g[300];
 
@@ -334,8 +329,8 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (ikesa_send_response(sa, &out))
 		return -1;
-	child_log(sa, "established");
-	return child_install(sa);
+	child_log(sa, ch, "established");
+	return child_install(sa, ch, NULL);
 dead:
 	sa->state = ST_DEAD;
 	return -1;
@@ -348,7 +343,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 	const struct payload *sap = msg_find(m, PL_SA);
 	const struct payload *tsi = msg_find(m, PL_TSI), *tsr = msg_find(m, PL_TSR);
 	struct proposal got[2], chosen;
-	struct child_sa *ch = &sa->child;
+	struct child_sa *ch = &sa->child[0];
 	struct ike_id gid;
 	static const struct { uint16_t n; const char *why; } errs[] = {
 		{ N_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED: the peer rejected our identity or PSK; compare leftid/rightid and ipsec.secrets on both sides" },
@@ -364,6 +359,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 		goto dead;
 	}
 	sa->state = ST_ESTABLISHED;
+	ikesa_schedule(sa);
 	{
 		char g[300];
 
@@ -382,13 +378,13 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 		logm(SS_IKE, L_ERR, "conn %s: IKE_AUTH response has no acceptable SA/TSi/TSr", c->name);
 		goto dead;
 	}
-	ch->spi_out = spi_of(&chosen);
+	ch->spi_out = get_u32be(chosen.spi);
 	ch->transport = c->transport && msg_notify(m, N_USE_TRANSPORT_MODE);
-	if (child_derive(sa))
+	ch->keymat_i = sa->initiator;
+	if (child_derive(sa, ch, &sa->ni, &sa->nr, NULL))
 		goto dead;
-	sa->state = ST_ESTABLISHED;
-	child_log(sa, "established");
-	return child_install(sa);
+	child_log(sa, ch, "established");
+	return child_install(sa, ch, NULL);
 dead:
 	sa->state = ST_DEAD;
 	return -1;

@@ -19,24 +19,6 @@ static uint16_t g16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static int first_group(const struct conn *c)
-{
-	for (int i = 0; i < c->ike.n; i++)
-		for (int j = 0; j < c->ike.p[i].nxf; j++)
-			if (c->ike.p[i].xf[j].type == XF_DH)
-				return c->ike.p[i].xf[j].id;
-	return 0;
-}
-
-static bool group_configured(const struct conn *c, uint16_t g)
-{
-	for (int i = 0; i < c->ike.n; i++)
-		for (int j = 0; j < c->ike.p[i].nxf; j++)
-			if (c->ike.p[i].xf[j].type == XF_DH && c->ike.p[i].xf[j].id == g)
-				return true;
-	return false;
-}
-
 static int init_send(struct ike_sa *sa)
 {
 	static const uint8_t zero[8];
@@ -77,7 +59,7 @@ int init_start(struct conn *c)
 		return -1;
 	sa->peer = c->raddr;
 	sa->local = c->laddr;
-	sa->dh_group = (uint16_t)first_group(c);
+	sa->dh_group = props_first_group(&c->ike);
 	if (rand_bytes(n, sizeof(n)) || buf_set(&sa->ni, n, sizeof(n)))
 		goto fail;
 	logm(SS_IKE, L_INFO, "conn %s: initiating IKE_SA to %s (group %u)",
@@ -288,7 +270,7 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 	if (rand_bytes(n, sizeof(n)) || buf_set(&sa->nr, n, sizeof(n)) ||
 	    buf_set(&sa->ni, ni->body, ni->len) ||
 	    buf_set(&sa->init_i, m->raw, m->raw_len) ||
-	    ikesa_derive(sa, gir.p, gir.len))
+	    ikesa_derive(sa, gir.p, gir.len, NULL))
 		goto fail;
 	buf_wipe(&gir);
 
@@ -334,7 +316,7 @@ int init_response(struct ike_sa *sa, struct ike_msg *m)
 	if (np && np->len >= 6) {
 		uint16_t g = g16(np->body + 4);
 
-		if (!group_configured(c, g) || sa->ke_retries++ > 2) {
+		if (!props_have_group(&c->ike, g) || sa->ke_retries++ > 2) {
 			logm(SS_IKE, L_ERR, "conn %s: peer wants DH group %u which is not in ike=%s",
 			     c->name, g, c->ike_str[0] ? c->ike_str : "(default)");
 			sa->state = ST_DEAD;
@@ -377,7 +359,7 @@ int init_response(struct ike_sa *sa, struct ike_msg *m)
 	if (buf_set(&sa->nr, nr->body, nr->len) ||
 	    buf_set(&sa->init_r, m->raw, m->raw_len) ||
 	    dh_shared(sa->dh, ke->body + 4, ke->len - 4, &gir) ||
-	    ikesa_derive(sa, gir.p, gir.len)) {
+	    ikesa_derive(sa, gir.p, gir.len, NULL)) {
 		buf_wipe(&gir);
 		goto bad;
 	}

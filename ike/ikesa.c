@@ -67,6 +67,7 @@ void ikesa_free(struct ike_sa *sa)
 	buf_free(&sa->req);
 	buf_free(&sa->resp);
 	dh_free(sa->dh);
+	ccs_free(sa);
 	wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -80,8 +81,7 @@ void ikesa_reap(void)
 
 		if (sa->state == ST_DEAD) {
 			*pp = sa->next;
-			if (sa->child.up)
-				child_uninstall(sa);
+			child_uninstall_all(sa);
 			ikesa_free(sa);
 		} else {
 			pp = &sa->next;
@@ -89,7 +89,8 @@ void ikesa_reap(void)
 	}
 }
 
-int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
+int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
+		 const struct ike_sa *old)
 {
 	size_t pl = prf_len(sa->s.prf), al = integ_key_len(sa->s.integ);
 	size_t el = encr_key_len(&sa->s), total = 3 * pl + 2 * al + 2 * el;
@@ -97,14 +98,24 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
 	size_t nl = sa->ni.len + sa->nr.len, off = 0;
 	int ret = -1;
 
-	nonces = malloc(nl + 16);
+	nonces = malloc(gir_len + nl + 16);
 	km = malloc(total);
 	if (!nonces || !km)
 		goto out;
+	if (old) {
+		/* Rekey (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr),
+		 * with the old IKE_SA's PRF. */
+		memcpy(nonces, gir, gir_len);
+		memcpy(nonces + gir_len, sa->ni.p, sa->ni.len);
+		memcpy(nonces + gir_len + sa->ni.len, sa->nr.p, sa->nr.len);
+		if (prf(old->s.prf, old->sk_d, prf_len(old->s.prf), nonces,
+			gir_len + nl, sa->skeyseed))
+			goto out;
+	}
 	memcpy(nonces, sa->ni.p, sa->ni.len);
 	memcpy(nonces + sa->ni.len, sa->nr.p, sa->nr.len);
 	/* SKEYSEED = prf(Ni | Nr, g^ir) */
-	if (prf(sa->s.prf, nonces, nl, gir, gir_len, sa->skeyseed))
+	if (!old && prf(sa->s.prf, nonces, nl, gir, gir_len, sa->skeyseed))
 		goto out;
 	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
 	 *	= prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
@@ -125,6 +136,8 @@ out:
 	if (km)
 		wipe(km, total);
 	free(km);
+	if (nonces)
+		wipe(nonces, gir_len + nl + 16);
 	free(nonces);
 	return ret;
 }
@@ -140,24 +153,85 @@ void ikesa_keys(const struct ike_sa *sa, bool out, struct sk_keys *k)
 	k->ak = sa->s.has_integ ? (i_keys ? sa->sk_ai : sa->sk_ar) : NULL;
 }
 
-/* KEYMAT = prf+(SK_d, Ni | Nr); initiator->responder keys first. */
-int child_derive(struct ike_sa *sa)
+/* KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) (2.17); initiator->responder
+ * keys first. */
+int child_derive(struct ike_sa *sa, struct child_sa *c, const struct buf *ni,
+		 const struct buf *nr, const struct buf *gir)
 {
-	struct child_sa *c = &sa->child;
-	size_t nl = sa->ni.len + sa->nr.len;
+	size_t gl = gir ? gir->len : 0, nl = gl + ni->len + nr->len;
 	uint8_t *seed = malloc(nl);
 	int ret;
 
 	if (!seed)
 		return -1;
-	memcpy(seed, sa->ni.p, sa->ni.len);
-	memcpy(seed + sa->ni.len, sa->nr.p, sa->nr.len);
+	if (gl)
+		memcpy(seed, gir->p, gl);
+	memcpy(seed + gl, ni->p, ni->len);
+	memcpy(seed + gl + ni->len, nr->p, nr->len);
 	c->ekl = encr_key_len(&c->s);
 	c->akl = c->s.has_integ ? integ_key_len(c->s.integ) : 0;
 	ret = prf_plus(sa->s.prf, sa->sk_d, prf_len(sa->s.prf), seed, nl,
 		       c->keymat, 2 * (c->ekl + c->akl));
+	wipe(seed, nl);
 	free(seed);
 	return ret;
+}
+
+struct child_sa *child_alloc(struct ike_sa *sa)
+{
+	for (int i = 0; i < CHILD_MAX; i++)
+		if (!sa->child[i].up && sa->child[i].state == CH_NONE) {
+			memset(&sa->child[i], 0, sizeof(sa->child[i]));
+			return &sa->child[i];
+		}
+	return NULL;
+}
+
+struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+	for (int i = 0; i < CHILD_MAX; i++)
+		if (sa->child[i].up && sa->child[i].spi_out == spi)
+			return &sa->child[i];
+	return NULL;
+}
+
+struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi)
+{
+	for (int i = 0; i < CHILD_MAX; i++)
+		if (sa->child[i].up && sa->child[i].spi_in == spi)
+			return &sa->child[i];
+	return NULL;
+}
+
+/* Rekey at life - margin - random(0 .. margin * fuzz%), like strongSwan;
+ * 0 (never) when no lifetime is configured. */
+static double rekey_time(int life, int margin, int fuzz)
+{
+	uint32_t r = 0;
+	double f;
+
+	if (life <= 0)
+		return 0;
+	if (margin >= life)
+		margin = life / 2;
+	rand_bytes(&r, sizeof(r));
+	f = (double)margin * fuzz / 100.0 * ((double)r / 4294967296.0);
+	return now() + life - margin - f;
+}
+
+void child_schedule(struct ike_sa *sa, struct child_sa *ch)
+{
+	const struct conn *c = sa->conn;
+
+	ch->rekey_at = rekey_time(c->lifetime, c->rekeymargin, c->rekeyfuzz);
+}
+
+void ikesa_schedule(struct ike_sa *sa)
+{
+	const struct conn *c = sa->conn;
+
+	sa->ike_rekey_at = rekey_time(c->ikelifetime, c->rekeymargin, c->rekeyfuzz);
+	sa->ike_expire_at = c->ikelifetime > 0 ? now() + c->ikelifetime : 0;
 }
 
 void ike_hdr(struct msg_builder *b, const uint8_t spi_i[8],

@@ -8,6 +8,7 @@
  * the tunnel once the peer's packets can already be decrypted.
  * With --no-kernel nothing is installed; SPIs and (at knl=3) keys are logged.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -50,11 +51,37 @@ static int set_alg(struct ksa_alg *a, const char *name, const uint8_t *key,
 	return 0;
 }
 
-static int fill_sa(struct ike_sa *sa, bool inbound, struct ksa *k)
+/* Kernel lifetimes: soft at the rekey time (its EXPIRE event asks us to
+ * rekey), hard at the configured lifetime, a backstop should the rekey not
+ * happen (RFC 7296 2.8). */
+static uint64_t soft_of(uint64_t life, uint64_t margin)
 {
-	struct child_sa *c = &sa->child;
+	return margin < life ? life - margin : life / 2 + 1;
+}
+
+static void fill_lft(const struct conn *cn, struct klft *l)
+{
+	if (cn->lifetime > 0) {
+		l->hard_add = (uint64_t)cn->lifetime;
+		l->soft_add = soft_of(l->hard_add, (uint64_t)cn->rekeymargin);
+	}
+	/* Packet and byte limits only the kernel can count: its soft EXPIRE
+	 * is what starts those rekeys. */
+	if (cn->lifepackets) {
+		l->hard_packets = cn->lifepackets;
+		l->soft_packets = soft_of(cn->lifepackets, cn->marginpackets);
+	}
+	if (cn->lifebytes) {
+		l->hard_bytes = cn->lifebytes;
+		l->soft_bytes = soft_of(cn->lifebytes, cn->marginbytes);
+	}
+}
+
+static int fill_sa(struct ike_sa *sa, struct child_sa *c, bool inbound,
+		   struct ksa *k)
+{
 	/* KEYMAT order: i->r encr, i->r integ, r->i encr, r->i integ. */
-	bool ir = sa->initiator != inbound;
+	bool ir = c->keymat_i != inbound;
 	const uint8_t *e = c->keymat + (ir ? 0 : c->ekl + c->akl);
 	const uint8_t *a = e + c->ekl;
 
@@ -66,6 +93,7 @@ static int fill_sa(struct ike_sa *sa, bool inbound, struct ksa *k)
 	k->mode = c->transport ? KIPSEC_MODE_TRANSPORT : KIPSEC_MODE_TUNNEL;
 	k->reqid = c->reqid;
 	k->replay_window = 64;
+	fill_lft(sa->conn, &k->lft);
 	if (c->s.esn)
 		k->flags |= KIPSEC_SAF_ESN;
 	if (c->s.encr == ENCR_AES_GCM_16)
@@ -125,10 +153,9 @@ static int fill_sel(const struct ts *src, const struct ts *dst, struct ksel *s)
 	return 0;
 }
 
-static int add_sp(struct ike_sa *sa, uint8_t dir, const struct ts *src,
-		  const struct ts *dst)
+static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
+		  const struct ts *src, const struct ts *dst)
 {
-	struct child_sa *c = &sa->child;
 	bool out = dir == KIPSEC_DIR_OUT;
 	struct ksp sp;
 	char err[256] = "";
@@ -163,29 +190,28 @@ static int add_sp(struct ike_sa *sa, uint8_t dir, const struct ts *src,
 	return 0;
 }
 
-static int add_sa(struct ike_sa *sa, bool inbound)
+static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
 {
 	struct ksa k;
 	char err[256] = "";
 	int ret;
 
-	if (fill_sa(sa, inbound, &k))
+	if (fill_sa(sa, c, inbound, &k))
 		return -1;
 	ret = ksa_request(nl, KIPSEC_CMD_SA_ADD, &k, err, sizeof(err));
 	wipe(&k, sizeof(k));
 	if (ret) {
 		logm(SS_KNL, L_ERR, "conn %s: adding %s SA %08x failed: %s%s%s", sa->conn->name,
 		     inbound ? "inbound" : "outbound",
-		     inbound ? sa->child.spi_in : sa->child.spi_out, strerror(-ret),
+		     inbound ? c->spi_in : c->spi_out, strerror(-ret),
 		     err[0] ? ": " : "", err);
 		return -1;
 	}
 	return 0;
 }
 
-static void log_keys(struct ike_sa *sa)
+static void log_keys(struct ike_sa *sa, struct child_sa *c)
 {
-	struct child_sa *c = &sa->child;
 	const uint8_t *ir_e = c->keymat, *ir_a = ir_e + c->ekl;
 	const uint8_t *ri_e = ir_a + c->akl, *ri_a = ri_e + c->ekl;
 	char e1[200], a1[200], e2[200], a2[200];
@@ -197,24 +223,27 @@ static void log_keys(struct ike_sa *sa)
 	hex(ri_e, c->ekl, e2, sizeof(e2));
 	hex(ri_a, c->akl, a2, sizeof(a2));
 	logm(SS_KNL, L_DBG, "conn %s: SA i->r spi %08x enc %s auth %s",
-	     sa->conn->name, sa->initiator ? c->spi_out : c->spi_in, e1, a1);
+	     sa->conn->name, c->keymat_i ? c->spi_out : c->spi_in, e1, a1);
 	logm(SS_KNL, L_DBG, "conn %s: SA r->i spi %08x enc %s auth %s",
-	     sa->conn->name, sa->initiator ? c->spi_in : c->spi_out, e2, a2);
+	     sa->conn->name, c->keymat_i ? c->spi_in : c->spi_out, e2, a2);
 	wipe(e1, sizeof(e1));
 	wipe(e2, sizeof(e2));
 	wipe(a1, sizeof(a1));
 	wipe(a2, sizeof(a2));
 }
 
-int child_install(struct ike_sa *sa)
+int child_install(struct ike_sa *sa, struct child_sa *c,
+		  const struct child_sa *rekey_of)
 {
-	struct child_sa *c = &sa->child;
 	const struct ts_list *l = sa->initiator ? &c->tsi : &c->tsr;
 	const struct ts_list *r = sa->initiator ? &c->tsr : &c->tsi;
 
 	c->up = true;
-	c->reqid = next_reqid++;
-	log_keys(sa);
+	c->state = CH_INSTALLED;
+	c->reqid = rekey_of ? rekey_of->reqid : next_reqid++;
+	c->nsp = 0;
+	child_schedule(sa, c);
+	log_keys(sa, c);
 	if (g_no_kernel)
 		return 0;
 	if (!nl)
@@ -224,47 +253,103 @@ int child_install(struct ike_sa *sa)
 		     sa->conn->name);
 		return -1;
 	}
-	if (add_sa(sa, true))
+	if (add_sa(sa, c, true))
 		goto fail;
 	c->sa_in = true;
-	if (add_sa(sa, false))
-		goto fail;
-	c->sa_out = true;
+	/* kipsec picks the newest outbound SA of a reqid: from here on
+	 * traffic leaves on the new SA while the old one still decrypts. */
+	if (!c->out_pending) {
+		if (add_sa(sa, c, false))
+			goto fail;
+		c->sa_out = true;
+	}
+	if (rekey_of) {
+		logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out%s), replacing %08x/%08x, reqid %u",
+		     sa->conn->name, c->spi_in, c->spi_out,
+		     c->out_pending ? " once the peer deletes the old one" : "",
+		     rekey_of->spi_in, rekey_of->spi_out, c->reqid);
+		return 0;
+	}
 	for (int i = 0; i < l->n; i++)
 		for (int j = 0; j < r->n; j++)
-			if (add_sp(sa, KIPSEC_DIR_OUT, &l->t[i], &r->t[j]) ||
-			    add_sp(sa, KIPSEC_DIR_IN, &r->t[j], &l->t[i]) ||
+			if (add_sp(sa, c, KIPSEC_DIR_OUT, &l->t[i], &r->t[j]) ||
+			    add_sp(sa, c, KIPSEC_DIR_IN, &r->t[j], &l->t[i]) ||
 			    (!c->transport &&
-			     add_sp(sa, KIPSEC_DIR_FWD, &r->t[j], &l->t[i])))
+			     add_sp(sa, c, KIPSEC_DIR_FWD, &r->t[j], &l->t[i])))
 				goto fail;
 	logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out) and %d policies, reqid %u",
 	     sa->conn->name, c->spi_in, c->spi_out, c->nsp, c->reqid);
 	return 0;
 fail:
-	child_uninstall(sa);
+	child_uninstall(sa, c);
 	return -1;
 }
 
-static void del_sa(struct ike_sa *sa, bool inbound)
+static void del_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
 {
 	struct ksa k;
 	char err[256] = "";
+	int ret;
 
 	memset(&k, 0, sizeof(k));
 	k.proto = IPPROTO_ESP;
-	k.spi = inbound ? sa->child.spi_in : sa->child.spi_out;
+	k.spi = inbound ? c->spi_in : c->spi_out;
 	to_kaddr(inbound ? &sa->local : &sa->peer, &k.dst);
-	if (ksa_request(nl, KIPSEC_CMD_SA_DEL, &k, err, sizeof(err)))
+	/* ENOENT: the kernel removed it at its hard lifetime already. */
+	ret = ksa_request(nl, KIPSEC_CMD_SA_DEL, &k, err, sizeof(err));
+	if (ret && ret != -ENOENT)
 		logm(SS_KNL, L_WARN, "conn %s: deleting SA %08x failed: %s",
 		     sa->conn->name, k.spi, err);
 }
 
-void child_uninstall(struct ike_sa *sa)
+/* Another live CHILD_SA of the same reqid (a rekey's successor). */
+static struct child_sa *successor(struct ike_sa *sa, const struct child_sa *c)
 {
-	struct child_sa *c = &sa->child;
+	for (int i = 0; i < CHILD_MAX; i++) {
+		struct child_sa *o = &sa->child[i];
 
+		if (o != c && o->up && o->reqid == c->reqid && !o->del_queued &&
+		    o->state != CH_DELETING && o->state != CH_REKEYED)
+			return o;
+	}
+	return NULL;
+}
+
+void child_activate_out(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->out_pending)
+		return;
+	c->out_pending = false;
+	if (g_no_kernel || !nl)
+		return;
+	if (add_sa(sa, c, false) == 0) {
+		c->sa_out = true;
+		logm(SS_KNL, L_INFO, "conn %s: outbound SA %08x installed, reqid %u",
+		     sa->conn->name, c->spi_out, c->reqid);
+	}
+}
+
+void child_uninstall(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_sa *succ = successor(sa, c);
+
+	if (!c->up && c->state == CH_NONE)
+		return;
+	/* Make-before-break: the successor sends before we stop. */
+	if (succ)
+		child_activate_out(sa, succ);
 	c->up = false;
+	c->state = CH_NONE;
+	c->rekey_at = 0;
+	c->del_queued = false;
+	c->out_pending = false;
 	wipe(c->keymat, sizeof(c->keymat));
+	if (succ && c->nsp) {
+		/* The policies belong to the reqid, which lives on. */
+		memcpy(succ->sp_id, c->sp_id, sizeof(c->sp_id[0]) * (size_t)c->nsp);
+		succ->nsp = c->nsp;
+		c->nsp = 0;
+	}
 	if (nl) {
 		/* Policies first, so no packet is steered to a missing SA. */
 		for (int i = 0; i < c->nsp; i++) {
@@ -276,12 +361,104 @@ void child_uninstall(struct ike_sa *sa)
 				     sa->conn->name, c->sp_id[i], err);
 		}
 		if (c->sa_out)
-			del_sa(sa, false);
+			del_sa(sa, c, false);
 		if (c->sa_in)
-			del_sa(sa, true);
+			del_sa(sa, c, true);
 	}
 	c->nsp = 0;
 	c->sa_in = c->sa_out = false;
 	logm(SS_KNL, L_INFO, "conn %s: CHILD_SA %08x/%08x removed", sa->conn->name,
 	     c->spi_in, c->spi_out);
+}
+
+void child_uninstall_all(struct ike_sa *sa)
+{
+	for (int i = 0; i < CHILD_MAX; i++)
+		if (sa->child[i].up)
+			child_uninstall(sa, &sa->child[i]);
+}
+
+/* ---- kernel events: soft EXPIRE -> rekey, hard EXPIRE -> delete ---- */
+static struct knl *ev;
+static bool ev_tried;
+
+int knl_event_fd(void)
+{
+	if (g_no_kernel)
+		return -1;
+	if (!ev && !ev_tried) {
+		ev_tried = true;
+		ev = knl_open();
+		if (ev && knl_join_events(ev)) {
+			knl_close(ev);
+			ev = NULL;
+		}
+		if (!ev)
+			logm(SS_KNL, L_WARN, "cannot listen to kipsec events: no EXPIRE-triggered rekeys (kiked's own timers still run)");
+	}
+	return ev ? mnl_socket_get_fd(ev->sock) : -1;
+}
+
+static void on_expire(const struct ksa *k, bool hard)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
+		struct child_sa *c = NULL;
+		bool inbound = false;
+
+		if (sa->state != ST_ESTABLISHED)
+			continue;
+		for (int i = 0; i < CHILD_MAX && !c; i++) {
+			struct child_sa *o = &sa->child[i];
+
+			if (o->up && o->spi_in == k->spi && o->sa_in)
+				c = o, inbound = true;
+			else if (o->up && o->spi_out == k->spi && o->sa_out)
+				c = o;
+		}
+		if (!c)
+			continue;
+		logm(SS_KNL, L_INFO, "conn %s: kipsec: %s EXPIRE of %s SA %08x",
+		     sa->conn->name, hard ? "hard" : "soft",
+		     inbound ? "inbound" : "outbound", k->spi);
+		if (hard) {
+			/* The kernel removed that SA; the CHILD_SA is over. */
+			if (inbound)
+				c->sa_in = false;
+			else
+				c->sa_out = false;
+			if (c->state != CH_DELETING && !c->del_queued)
+				info_delete_child(sa, &c, 1);
+		} else if (c->state == CH_INSTALLED) {
+			c->rekey_at = now();	/* net_timers starts it */
+		}
+		return;
+	}
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[KIPSEC_A_MAX + 1];
+	struct ksa k;
+
+	(void)data;
+	if (g->cmd != KIPSEC_CMD_EXPIRE || knl_parse(nlh, tb) < 0)
+		return MNL_CB_OK;
+	memset(&k, 0, sizeof(k));
+	if (ksa_parse(nlh, &k) == 0 && k.proto == IPPROTO_ESP)
+		on_expire(&k, tb[KIPSEC_A_EXPIRE_HARD] != NULL);
+	wipe(&k, sizeof(k));
+	return MNL_CB_OK;
+}
+
+void knl_event_read(void)
+{
+	int n = mnl_socket_recvfrom(ev->sock, ev->buf, sizeof(ev->buf));
+
+	if (n < 0) {
+		if (errno == ENOBUFS)
+			logm(SS_KNL, L_WARN, "kipsec events lost (receive buffer overrun)");
+		return;
+	}
+	mnl_cb_run(ev->buf, (size_t)n, 0, 0, event_cb, NULL);
 }

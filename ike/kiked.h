@@ -57,11 +57,14 @@ enum ike_notify {
 	N_INVALID_KE_PAYLOAD = 17,
 	N_AUTHENTICATION_FAILED = 24,
 	N_TS_UNACCEPTABLE = 38,
+	N_TEMPORARY_FAILURE = 43,
+	N_CHILD_SA_NOT_FOUND = 44,
 	N_INITIAL_CONTACT = 16384,
 	N_NAT_DETECTION_SOURCE_IP = 16388,
 	N_NAT_DETECTION_DESTINATION_IP = 16389,
 	N_COOKIE = 16390,
 	N_USE_TRANSPORT_MODE = 16391,
+	N_REKEY_SA = 16393,
 };
 
 enum ike_id_type {
@@ -173,8 +176,18 @@ int sa_choose(const struct proposal *offered, int noff,
 	      struct suite *s);
 int suite_from_prop(const struct proposal *p, struct suite *s);
 void prop_str(const struct proposal *p, char *out, size_t len);
+void props_with_spi(const struct prop_list *l, const uint8_t *spi,
+		    uint8_t len, struct proposal *out);
+uint16_t props_first_group(const struct prop_list *l);
+bool props_have_group(const struct prop_list *l, uint16_t g);
+void put_u32be(uint8_t *p, uint32_t v);
+uint32_t get_u32be(const uint8_t *p);
 int props_parse(const char *spec, uint8_t proto, struct prop_list *out,
 		char *err, size_t errlen);
+/* Like props_parse; keep_dh keeps the DH groups of ESP proposals (PFS for
+ * CREATE_CHILD_SA, RFC 7296 1.3.1). */
+int props_parse_ex(const char *spec, uint8_t proto, bool keep_dh,
+		   struct prop_list *out, char *err, size_t errlen);
 
 /* ---- traffic selectors ---- */
 struct ts {
@@ -250,10 +263,13 @@ struct conn {
 	struct ts_list lsub, rsub;
 	bool lsub_set, rsub_set;
 	struct prop_list ike, esp;
+	struct prop_list esp_ccs;	/* esp= with its DH groups (PFS) */
 	char ike_str[256], esp_str[256];
 	bool transport;
 	int auto_mode;			/* AUTO_* */
 	int ikelifetime, lifetime, rekeymargin, rekeyfuzz, keyingtries;
+	/* Volume limits, enforced by kipsec (soft = life - margin). */
+	uint64_t lifepackets, marginpackets, lifebytes, marginbytes;
 	int dpdaction, dpddelay, dpdtimeout;
 };
 
@@ -283,8 +299,22 @@ enum sa_state {
 	ST_DEAD,
 };
 
+/* CHILD_SA life (RFC 7296 1.3, 2.8): installed, replaced by a rekey
+ * (kept, inbound SA still decrypting, until its delete exchange), deleted. */
+enum child_state {
+	CH_NONE, CH_INSTALLED, CH_REKEYING, CH_REKEYED, CH_DELETING,
+};
+
 struct child_sa {
 	bool up;
+	enum child_state state;
+	double rekey_at;	/* our own rekey deadline, 0 = none */
+	bool del_queued;	/* INFORMATIONAL delete to send when idle */
+	/* Rekey responder: the outbound SA is added when the initiator deletes
+	 * the old CHILD_SA (it has our new inbound SA by then), or at out_at. */
+	bool out_pending;
+	double out_at;
+	bool keymat_i;		/* we initiated the exchange that keyed it */
 	uint32_t spi_in, spi_out;
 	struct suite s;
 	struct ts_list tsi, tsr;
@@ -296,6 +326,8 @@ struct child_sa {
 	uint32_t sp_id[3 * TS_MAX * TS_MAX];
 	bool sa_in, sa_out;	/* installed in kipsec */
 };
+
+#define CHILD_MAX 4
 
 struct ike_sa {
 	struct ike_sa *next;
@@ -323,10 +355,32 @@ struct ike_sa {
 	uint32_t peer_msgid;		/* next expected */
 	struct buf resp;
 	double last_rx, dpd_due;
-	struct child_sa child;
+	struct child_sa child[CHILD_MAX];
 	struct ts_list want_tsi, want_tsr;
 	int ke_retries;
+	/* Lifetimes: rekey (soft) and hard deadlines of the IKE_SA. */
+	double ike_rekey_at, ike_expire_at;
+	bool replaced;		/* rekeyed: waits for its delete, starts nothing */
+	/* Our CREATE_CHILD_SA in flight (exch_child.c). */
+	struct {
+		int kind;		/* CCS_* */
+		uint32_t old_spi_in;	/* CHILD_SA being rekeyed */
+		uint32_t old_reqid;
+		uint32_t spi_in;	/* new inbound SPI we proposed */
+		uint8_t spi_i[8];	/* new IKE SPI we proposed */
+		uint16_t dh_group;
+		struct dh *dh;
+		struct buf ni, ke;
+		double retry_at;	/* after TEMPORARY_FAILURE */
+		bool want_child;	/* `up` on an IKE_SA without CHILD_SA */
+		/* Simultaneous rekey (2.8.1): the lower nonce of the peer's
+		 * exchange that rekeyed the same CHILD_SA meanwhile. */
+		uint8_t coll[256];
+		size_t coll_len;
+	} ccs;
 };
+
+enum { CCS_NONE, CCS_CHILD_NEW, CCS_CHILD_REKEY, CCS_IKE_REKEY };
 
 struct ike_sa *ikesa_new(struct conn *c, bool initiator);
 struct ike_sa *ikesa_find(const uint8_t spi_i[8], const uint8_t spi_r[8],
@@ -334,9 +388,19 @@ struct ike_sa *ikesa_find(const uint8_t spi_i[8], const uint8_t spi_r[8],
 struct ike_sa *ikesa_list(void);
 void ikesa_free(struct ike_sa *sa);
 void ikesa_reap(void);
-int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len);
+/* old: the IKE_SA being rekeyed (SKEYSEED from its SK_d, 2.18), or NULL. */
+int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
+		 const struct ike_sa *old);
 void ikesa_keys(const struct ike_sa *sa, bool out, struct sk_keys *k);
-int child_derive(struct ike_sa *sa);
+/* KEYMAT for ch from Ni | Nr (and g^ir for PFS, NULL without). */
+int child_derive(struct ike_sa *sa, struct child_sa *ch, const struct buf *ni,
+		 const struct buf *nr, const struct buf *gir);
+struct child_sa *child_alloc(struct ike_sa *sa);
+struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi);
+/* Lifetimes from the conn: rekey deadlines with margin and fuzz. */
+void child_schedule(struct ike_sa *sa, struct child_sa *ch);
+void ikesa_schedule(struct ike_sa *sa);
 int ikesa_send_request(struct ike_sa *sa, struct msg_builder *b);
 int ikesa_send_response(struct ike_sa *sa, struct msg_builder *b);
 int ikesa_encrypted_msg(struct ike_sa *sa, uint8_t exch, bool response,
@@ -359,6 +423,21 @@ int info_respond(struct ike_sa *sa, struct ike_msg *m);
 int info_response(struct ike_sa *sa, struct ike_msg *m);
 int info_delete(struct ike_sa *sa);
 int info_dpd(struct ike_sa *sa);
+/* Queues the delete of CHILD_SAs; sent by info_send_queued when no
+ * request is outstanding, the SAs removed when the peer answers. */
+void info_delete_child(struct ike_sa *sa, struct child_sa **ch, int n);
+int info_send_queued(struct ike_sa *sa);
+int ccs_respond(struct ike_sa *sa, struct ike_msg *m);
+int ccs_response(struct ike_sa *sa, struct ike_msg *m);
+int ccs_rekey_child(struct ike_sa *sa, struct child_sa *ch);
+int ccs_rekey_ike(struct ike_sa *sa);
+/* The established IKE_SA of c that has no CHILD_SA (for `up`), or NULL. */
+struct ike_sa *ccs_childless(const struct conn *c);
+void ccs_timers(struct ike_sa *sa, double t);
+void child_timers(struct ike_sa *sa, double t);
+void ccs_free(struct ike_sa *sa);
+uint32_t new_spi(void);
+void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb);
 void log_no_proposal(const char *what, const char *conn,
 		     const struct proposal *off, int noff,
 		     const struct prop_list *conf, const char *conf_str);
@@ -379,8 +458,17 @@ void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 void net_timers(void);
 int net_loop(void);
 const char *sa_str(const struct sockaddr_storage *s, char *buf, size_t len);
-int child_install(struct ike_sa *sa);
-void child_uninstall(struct ike_sa *sa);
+/* rekey_of: the CHILD_SA this one replaces (same reqid and policies; the
+ * new SAs are added before the old ones go: make-before-break), or NULL. */
+int child_install(struct ike_sa *sa, struct child_sa *ch,
+		  const struct child_sa *rekey_of);
+void child_uninstall(struct ike_sa *sa, struct child_sa *ch);
+void child_uninstall_all(struct ike_sa *sa);
+/* Adds a pending outbound SA (see child_sa.out_pending). */
+void child_activate_out(struct ike_sa *sa, struct child_sa *ch);
+/* Kernel events (soft/hard EXPIRE): fd to poll, -1 without kipsec. */
+int knl_event_fd(void);
+void knl_event_read(void);
 
 /* ---- logging ---- */
 enum { L_ERR, L_WARN, L_INFO, L_DBG };

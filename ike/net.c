@@ -197,19 +197,8 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m)
 		auth_respond(sa, m);
 	else if (m->exch == EXCH_INFORMATIONAL && sa->state >= ST_ESTABLISHED)
 		info_respond(sa, m);
-	else if (m->exch == EXCH_CREATE_CHILD_SA && sa->state == ST_ESTABLISHED) {
-		/* Rekeying is not implemented yet: refuse politely so the
-		 * peer keeps using the SAs it has (RFC 7296 1.3). */
-		struct msg_builder in, out;
-
-		mb_init(&in);
-		mb_notify(&in, 0, N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		logm(SS_IKE, L_WARN, "conn %s: CREATE_CHILD_SA (rekey) not supported yet, refused",
-		     sa->conn->name);
-		if (!ikesa_encrypted_msg(sa, EXCH_CREATE_CHILD_SA, true, m->msgid,
-					 &in, PL_NOTIFY, &out))
-			ikesa_send_response(sa, &out);
-	}
+	else if (m->exch == EXCH_CREATE_CHILD_SA && sa->state == ST_ESTABLISHED)
+		ccs_respond(sa, m);
 }
 
 static void handle_response(struct ike_sa *sa, struct ike_msg *m)
@@ -235,6 +224,9 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m)
 		break;
 	case EXCH_INFORMATIONAL:
 		info_response(sa, m);
+		break;
+	case EXCH_CREATE_CHILD_SA:
+		ccs_response(sa, m);
 		break;
 	}
 }
@@ -277,13 +269,19 @@ static void dpd_failed(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
 
+	if (sa->replaced) {
+		/* A rekeyed IKE_SA whose delete went unanswered: its
+		 * successor carries on (and has its own liveness checks). */
+		sa->state = ST_DEAD;
+		return;
+	}
+
 	logm(SS_IKE, L_ERR, "conn %s: peer %s not responding after %d retransmissions; %s",
 	     c->name, sa_str(&sa->peer, (char[64]){ 0 }, 64), g_rtx_tries,
 	     c->dpdaction == DPD_RESTART ? "restarting (dpdaction=restart)" :
 	     "closing the IKE_SA");
 	sa->state = ST_DEAD;
-	if (sa->child.up)
-		child_uninstall(sa);
+	child_uninstall_all(sa);
 	if (c->dpdaction == DPD_RESTART || (sa->initiator && c->auto_mode == AUTO_START &&
 					    c->dpdaction == DPD_RESTART))
 		init_start(c);
@@ -310,7 +308,22 @@ void net_timers(void)
 			     c->name, sa->retries, sa->next_msgid - 1);
 			net_send(&sa->local, &sa->peer, sa->req.p, sa->req.len);
 		}
-		if (sa->state == ST_ESTABLISHED && !sa->req_pending &&
+		if (sa->state == ST_ESTABLISHED && sa->ike_expire_at &&
+		    t >= sa->ike_expire_at) {
+			logm(SS_IKE, L_INFO, "conn %s: IKE_SA reached ikelifetime=%ds without a rekey: deleting it",
+			     c->name, c->ikelifetime);
+			sa->req_pending = false;
+			info_delete(sa);
+			continue;
+		}
+		if (sa->state == ST_ESTABLISHED)
+			child_timers(sa, t);
+		/* One request at a time: queued deletes, then rekeys, then DPD. */
+		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
+			info_send_queued(sa);
+		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
+			ccs_timers(sa, t);
+		if (sa->state == ST_ESTABLISHED && !sa->req_pending && !sa->replaced &&
 		    c->dpdaction != DPD_NONE && c->dpddelay &&
 		    t - sa->last_rx >= c->dpddelay)
 			info_dpd(sa);
@@ -329,12 +342,13 @@ extern volatile int g_stop;
 int net_loop(void)
 {
 	while (!g_stop) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = fd4, .events = POLLIN },
 			{ .fd = fd6, .events = POLLIN },
 			{ .fd = ctl_fd(), .events = POLLIN },
+			{ .fd = knl_event_fd(), .events = POLLIN },
 		};
-		int r = poll(p, 3, 100);
+		int r = poll(p, 4, 100);
 
 		if (r < 0 && errno != EINTR)
 			return -1;
@@ -345,6 +359,8 @@ int net_loop(void)
 				recv_one(fd6);
 			if (p[2].revents & POLLIN)
 				ctl_accept();
+			if (p[3].revents & POLLIN)
+				knl_event_read();
 		}
 		net_timers();
 	}

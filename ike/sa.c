@@ -181,8 +181,8 @@ static int add_xf(struct proposal *p, uint8_t type, uint16_t id, uint16_t kl)
 	return 0;
 }
 
-static int prop_parse_one(char *s, uint8_t proto, struct proposal *p,
-			  char *err, size_t errlen)
+static int prop_parse_one(char *s, uint8_t proto, bool keep_dh,
+			  struct proposal *p, char *err, size_t errlen)
 {
 	char *save = NULL;
 	bool aead = false;
@@ -244,7 +244,7 @@ static int prop_parse_one(char *s, uint8_t proto, struct proposal *p,
 		int j = 0;
 
 		for (int i = 0; i < p->nxf; i++)
-			if (p->xf[i].type != XF_DH)
+			if (keep_dh || p->xf[i].type != XF_DH)
 				p->xf[j++] = p->xf[i];
 		p->nxf = j;
 		if (!has_type(p, XF_ESN))
@@ -255,6 +255,12 @@ static int prop_parse_one(char *s, uint8_t proto, struct proposal *p,
 
 int props_parse(const char *spec, uint8_t proto, struct prop_list *out,
 		char *err, size_t errlen)
+{
+	return props_parse_ex(spec, proto, false, out, err, errlen);
+}
+
+int props_parse_ex(const char *spec, uint8_t proto, bool keep_dh,
+		   struct prop_list *out, char *err, size_t errlen)
 {
 	char tmp[512], *save = NULL;
 	size_t l;
@@ -269,7 +275,7 @@ int props_parse(const char *spec, uint8_t proto, struct prop_list *out,
 			snprintf(err, errlen, "more than %d proposals", CONF_MAX_PROPS);
 			return -1;
 		}
-		if (prop_parse_one(t, proto, &out->p[out->n], err, errlen))
+		if (prop_parse_one(t, proto, keep_dh, &out->p[out->n], err, errlen))
 			return -1;
 		out->p[out->n].num = (uint8_t)(out->n + 1);
 		out->n++;
@@ -433,4 +439,34 @@ void prop_str(const struct proposal *p, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "/" : "",
 				      xf_str(&p->xf[i], b, sizeof(b)));
 	}
+}
+
+/* The list's proposals carrying the given SPI (ESP: 4 bytes, IKE: 8). */
+void props_with_spi(const struct prop_list *l, const uint8_t *spi,
+		    uint8_t len, struct proposal *out)
+{
+	for (int i = 0; i < l->n; i++) {
+		out[i] = l->p[i];
+		out[i].spi_len = len;
+		memcpy(out[i].spi, spi, len);
+	}
+}
+
+/* First DH group of a proposal list (for the KE payload we send), or 0. */
+uint16_t props_first_group(const struct prop_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		for (int j = 0; j < l->p[i].nxf; j++)
+			if (l->p[i].xf[j].type == XF_DH)
+				return l->p[i].xf[j].id;
+	return 0;
+}
+
+bool props_have_group(const struct prop_list *l, uint16_t g)
+{
+	for (int i = 0; i < l->n; i++)
+		for (int j = 0; j < l->p[i].nxf; j++)
+			if (l->p[i].xf[j].type == XF_DH && l->p[i].xf[j].id == g)
+				return true;
+	return false;
 }

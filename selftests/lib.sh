@@ -108,3 +108,45 @@ wire_clear() {
 	[ -n "$lines" ] && printf '%s\n' "$lines" | head -5 | sed 's/^/# clear: /' >&2
 	printf '%s\n' "$lines" | grep -c .
 }
+
+# strongSwan charon, the IKE peer of the ike_*.sh interop tests.
+# charon_start NETNS DIR CONF SECRETS: writes CONF and SECRETS (texts) to
+# DIR/c.conf and DIR/c.secrets and runs charon (`ipsec start --nofork`) in
+# NETNS with its own mount namespace, where they are /etc/ipsec.conf and
+# /etc/ipsec.secrets and /run is private; output in DIR/charon.log, pid of
+# the job in CHARON_PID.  Returns 0 once its stroke socket answers, 1 after
+# IKE_WAIT tenths of a second (default 300: TCG VMs are slow).
+CHARON_PID=
+charon_start() {
+	local ns=$1 dir=$2
+	printf '%s\n' "$3" >"$dir/c.conf"
+	printf '%s\n' "$4" >"$dir/c.secrets"
+	chmod 600 "$dir/c.secrets"
+	rm -f "$dir/c.pid"
+	cat >"$dir/c.sh" <<-EOC
+	mount -t tmpfs none /run
+	mount --bind $dir/c.conf /etc/ipsec.conf
+	mount --bind $dir/c.secrets /etc/ipsec.secrets
+	echo \$\$ >$dir/c.pid
+	exec $(stdbuf -oL true 2>/dev/null && echo stdbuf -oL -eL) ipsec start --nofork
+	EOC
+	ip netns exec "$ns" unshare -m --propagation private sh "$dir/c.sh" >"$dir/charon.log" 2>&1 &
+	CHARON_PID=$!
+	for _ in $(seq "${IKE_WAIT:-300}"); do
+		[ -f "$dir/c.pid" ] && charon_x "$dir" ipsec status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# charon_x DIR CMD...: runs CMD in charon's namespaces (ipsec status, ...).
+charon_x() { local dir=$1; shift; nsenter -t "$(cat "$dir/c.pid")" -m -n "$@"; }
+# charon_stop NETNS DIR: stops charon, then flushes NETNS's XFRM SAs and policies.
+charon_stop() {
+	local ns=$1 dir=$2
+	[ -n "$CHARON_PID" ] || return 0
+	[ -f "$dir/c.pid" ] && charon_x "$dir" ipsec stop >/dev/null 2>&1
+	for _ in $(seq 50); do kill -0 "$CHARON_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$CHARON_PID" 2>/dev/null; wait "$CHARON_PID" 2>/dev/null
+	CHARON_PID=; rm -f "$dir/c.pid"
+	ip -n "$ns" xfrm state flush 2>/dev/null; ip -n "$ns" xfrm policy flush 2>/dev/null
+}

@@ -14,8 +14,8 @@ NA=kiA$$ NB=kiB$$
 N=0 FAIL=0
 # Tenths of a second to wait for a log line: TCG VMs are slow.
 WAIT=${IKE_WAIT:-300}
-CHARON_PID=
 KIKED_PID=
+. selftests/lib.sh
 
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
 nok() { N=$((N + 1)); FAIL=1; echo "not ok $N - $1"; }
@@ -28,7 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
 if [ "$(id -u)" != 0 ] || ! command -v ipsec >/dev/null || [ ! -x "$KIKED" ] ||
    ! ip netns add $NA 2>/dev/null; then
 	echo "1..0 # SKIP needs root, netns, strongSwan (ipsec) and a built ike/kiked"
@@ -52,36 +51,18 @@ ip -n $NB xfrm state flush
 
 # charon in netns B, its own mount namespace for /etc/ipsec.* and /run.
 start_charon() {	# $1: conn options (one per line)
-	cat >"$T/c.conf" <<-EOC
-	config setup
-	  charondebug="ike 2, knl 2, cfg 2"
-	conn t
-	  keyexchange=ikev2
-	  left=192.0.2.2
-	  right=192.0.2.1
-	  leftid=@charon.test
-	  rightid=@kiked.test
-	  authby=psk
-	  leftsubnet=10.2.0.0/24
-	  rightsubnet=10.1.0.0/24
-	$(echo "$1" | sed 's/^/  /')
-	EOC
-	printf '%s\n' "@charon.test @kiked.test : PSK \"${CHARON_PSK:-s3cret-psk}\"" >"$T/c.secrets"
-	chmod 600 "$T/c.secrets"
-	cat >"$T/c.sh" <<-EOC
-	mount -t tmpfs none /run
-	mount --bind $T/c.conf /etc/ipsec.conf
-	mount --bind $T/c.secrets /etc/ipsec.secrets
-	echo \$\$ >$T/c.pid
-	exec $(command -v stdbuf >/dev/null && echo stdbuf -oL -eL) ipsec start --nofork
-	EOC
-	ip netns exec $NB unshare -m --propagation private sh "$T/c.sh" >"$T/charon.log" 2>&1 &
-	CHARON_PID=$!
-	# Up when its stroke socket answers (its log may be block-buffered).
-	for _ in $(seq $WAIT); do
-		[ -f "$T/c.pid" ] && charon ipsec status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	charon_start $NB "$T" "config setup
+  charondebug=\"ike 2, knl 2, cfg 2\"
+conn t
+  keyexchange=ikev2
+  left=192.0.2.2
+  right=192.0.2.1
+  leftid=@charon.test
+  rightid=@kiked.test
+  authby=psk
+  leftsubnet=10.2.0.0/24
+  rightsubnet=10.1.0.0/24
+$(echo "$1" | sed 's/^/  /')" "@charon.test @kiked.test : PSK \"${CHARON_PSK:-s3cret-psk}\""
 }
 charon_saw_sad() {
 	if [ $XFRM_OK = 1 ]; then
@@ -96,15 +77,8 @@ charon_established() {
 	grep -q "IKE_SA t\[1\] established" "$T/charon.log" ||
 		charon ipsec status 2>/dev/null | grep -q ESTABLISHED
 }
-stop_charon() {
-	[ -n "$CHARON_PID" ] || return 0
-	[ -f "$T/c.pid" ] && nsenter -t "$(cat $T/c.pid)" -m -n ipsec stop >/dev/null 2>&1
-	for _ in $(seq 30); do kill -0 $CHARON_PID 2>/dev/null || break; sleep 0.1; done
-	kill $CHARON_PID 2>/dev/null; wait $CHARON_PID 2>/dev/null
-	CHARON_PID=; rm -f "$T/c.pid"
-	ip -n $NB xfrm state flush; ip -n $NB xfrm policy flush
-}
-charon() { nsenter -t "$(cat $T/c.pid)" -m -n "$@"; }
+stop_charon() { charon_stop $NB "$T"; }
+charon() { charon_x "$T" "$@"; }
 
 start_kiked() {	# $1: conn options
 	cat >"$T/k.conf" <<-EOC

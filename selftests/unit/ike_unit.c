@@ -18,7 +18,8 @@ static int n, failed;
 
 /* ikesa.c (for the header builder) links against the event loop. */
 double now(void) { return 0; }
-void child_uninstall(struct ike_sa *sa) { (void)sa; }
+void child_uninstall_all(struct ike_sa *sa) { (void)sa; }
+void ccs_free(struct ike_sa *sa) { (void)sa; }
 int net_send(const struct sockaddr_storage *from, const struct sockaddr_storage *to,
 	     const void *p, size_t len) { (void)from; (void)to; (void)p; (void)len; return 0; }
 
@@ -124,10 +125,58 @@ static void test_sk(uint16_t encr, uint16_t integ, const char *name)
 	tap(ok, name);
 }
 
+static void hexs(const uint8_t *p, size_t l, char *o)
+{
+	for (size_t i = 0; i < l; i++)
+		sprintf(o + 2 * i, "%02x", p[i]);
+}
+
+/* IKE_SA rekey (RFC 7296 2.18) and a PFS CHILD_SA (2.17), against Python:
+ * SKEYSEED = prf(SK_d old, g^ir | Ni | Nr), SK_d = first of prf+(SKEYSEED,
+ * Ni | Nr | SPIi | SPIr); KEYMAT = prf+(SK_d, g^ir | Ni | Nr). */
+static void test_rekey_keys(void)
+{
+	static struct ike_sa old, sa;
+	struct child_sa ch = { 0 };
+	struct buf gir = { 0 };
+	uint8_t b[32];
+	char h[2 * 40 + 1];
+	bool ok;
+
+	old.s.prf = sa.s.prf = PRF_HMAC_SHA2_256;
+	sa.s.encr = ENCR_AES_GCM_16;
+	sa.s.encr_keylen = 256;
+	for (int i = 0; i < 32; i++)
+		old.sk_d[i] = (uint8_t)i;
+	for (int i = 0; i < 8; i++) {
+		sa.spi_i[i] = (uint8_t)(i + 1);
+		sa.spi_r[i] = (uint8_t)(i + 9);
+	}
+	memset(b, 0x11, 32);
+	buf_set(&sa.ni, b, 32);
+	memset(b, 0x22, 32);
+	buf_set(&sa.nr, b, 32);
+	memset(b, 0xaa, 32);
+	buf_set(&gir, b, 32);
+	ok = !ikesa_derive(&sa, gir.p, gir.len, &old);
+	hexs(sa.sk_d, 32, h);
+	ok = ok && !strcmp(h, "459d200bca00ac4bf23d22bd6c71a9e35b55cdc5f8266a4991b375c2ef1366cf");
+	tap(ok, "IKE_SA rekey: SK_d from SKEYSEED = prf(SK_d old, g^ir | Ni | Nr) matches Python");
+	ch.s.encr = ENCR_AES_GCM_16;
+	ch.s.encr_keylen = 128;
+	ok = !child_derive(&sa, &ch, &sa.ni, &sa.nr, &gir);
+	hexs(ch.keymat, 40, h);
+	tap(ok && !strcmp(h, "a44e9317e172d972aa849bb086af6fc9fcde0f938e2dbd382b25f3d5f4a26e465c54ffde1d908eeb"),
+	    "CHILD_SA with PFS: KEYMAT = prf+(SK_d, g^ir | Ni | Nr) matches Python");
+	buf_free(&sa.ni);
+	buf_free(&sa.nr);
+	buf_free(&gir);
+}
+
 int main(void)
 {
 	log_level[SS_CFG] = -1;
-	printf("TAP version 13\n1..12\n");
+	printf("TAP version 13\n1..14\n");
 	test_dh(DH_MODP2048, 256);
 	test_dh(DH_ECP256, 32);
 	test_dh(DH_ECP384, 48);
@@ -137,5 +186,6 @@ int main(void)
 	test_ts();
 	test_sk(ENCR_AES_GCM_16, 0, "SK payload AES-GCM-16: round trip, tampering detected");
 	test_sk(ENCR_AES_CBC, AUTH_HMAC_SHA2_256_128, "SK payload AES-CBC + HMAC-SHA2-256-128: round trip, tampering detected");
+	test_rekey_keys();
 	return failed;
 }
