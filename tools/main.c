@@ -26,6 +26,10 @@ static const struct kcmd commands[] = {
 	  "    dir in|out|fwd [action protect|bypass|discard] [priority N] [id N]\n"
 	  "    [tmpl proto esp|ah [mode transport|tunnel] [src ADDR dst ADDR] [level require|use|unique] [reqid N] [spi N]]...",
 	  "Security policies (the SPD)." },
+	{ "encap", cmd_encap,
+	  "add port N [family inet|inet6] | del port N [family inet|inet6] | del fd N |\n"
+	  "    attach fd N | list",
+	  "ESP-in-UDP sockets: kipsec's own (add/del), a caller's UDP socket (attach fd)." },
 	{ "stats", cmd_stats, "", "Global counters (like /proc/net/xfrm_stat)." },
 	{ "setkey", cmd_setkey, "[-n] [-v] -f FILE | -c | -D | -DP | -F | -FP",
 	  "Load, check (-n), dump or flush SAs and policies in setkey(8) syntax." },

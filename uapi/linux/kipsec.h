@@ -176,6 +176,8 @@ enum kipsec_attr {
 	KIPSEC_A_EXPIRE_HARD,		/* flag */
 	KIPSEC_A_MAPPING_NEW_SRC,	/* binary: new outer source address */
 
+	KIPSEC_A_ENCAP_ATTACHED,	/* flag, output: a caller's socket (ENCAP_ATTACH) */
+
 	__KIPSEC_A_MAX
 };
 #define KIPSEC_A_MAX (__KIPSEC_A_MAX - 1)
