@@ -512,7 +512,8 @@ int kipsec_encap_output(struct sk_buff *skb, struct kipsec_sa *sa)
 		return -EINVAL;
 	if (skb_cow_head(skb, sizeof(*uh)))
 		return -ENOMEM;
-	memmove(skb_push(skb, sizeof(*uh)), skb->data + sizeof(*uh), hl);
+	skb_push(skb, sizeof(*uh));
+	memmove(skb->data, skb->data + sizeof(*uh), hl);
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, hl);
 	ulen = skb->len - hl;

@@ -161,6 +161,7 @@ void kipsec_event_mapping(struct kipsec_sa *sa, const union kipsec_addr *src, __
 	      nla_put_u16(msg, KIPSEC_A_SA_FAMILY, sa->id.family) ||
 	      nla_put(msg, KIPSEC_A_SA_SRC, alen, &sa->saddr) ||
 	      nla_put(msg, KIPSEC_A_SA_DST, alen, &sa->id.daddr) ||
+	      nla_put_u8(msg, KIPSEC_A_SA_MODE, sa->mode) ||
 	      nla_put_u32(msg, KIPSEC_A_SA_REQID, sa->reqid) ||
 	      nla_put(msg, KIPSEC_A_MAPPING_NEW_SRC, alen, src);
 	nest = err ? NULL : nla_nest_start(msg, KIPSEC_A_SA_ENCAP);

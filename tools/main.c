@@ -19,7 +19,7 @@ static const struct kcmd commands[] = {
 	  "    [reqid N] [replay-window N] [flag esn] [aead ALG KEY [ICV-BITS]] [enc ALG KEY]\n"
 	  "    [auth ALG KEY | auth-trunc ALG KEY BITS] [sel src PREFIX dst PREFIX [proto P] [sport N] [dport N]]\n"
 	  "    [limit byte-soft|byte-hard|packet-soft|packet-hard|time-soft|time-hard|time-use-soft|time-use-hard N]\n"
-	  "    [encap espinudp SPORT DPORT OA]",
+	  "    [encap espinudp SPORT DPORT [OA]]",
 	  "Security associations (the SAD)." },
 	{ "sp", cmd_sp,
 	  "add|update|del|get|list|flush src PREFIX dst PREFIX [proto P] [sport N] [dport N] [type N [code N]]\n"
