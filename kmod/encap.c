@@ -66,8 +66,11 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb, bool own)
 	u16 family;
 	u8 *data;
 
-	if (!pskb_may_pull(skb, sizeof(struct udphdr) + min(len, 8u)))
+	if (!pskb_may_pull(skb, sizeof(struct udphdr) + min(len, 8u))) {
+		if (!own)
+			return 1;
 		goto bad_len;
+	}
 	data = skb->data + sizeof(struct udphdr);
 	if (len == 1 && data[0] == 0xff) {
 		KIPSEC_INC_STATS(kn, IN_ENCAP_KEEPALIVES);
@@ -97,7 +100,7 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb, bool own)
 	} else {
 		/* ESP must follow the fixed header once UDP is gone. */
 		if (skb_network_header_len(skb) != sizeof(struct ipv6hdr))
-			goto bad_len;
+			goto err;
 		ipv6_hdr(skb)->nexthdr = IPPROTO_ESP;
 		family = AF_INET6;
 	}
@@ -111,8 +114,9 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb, bool own)
 	return 0;
 
 bad_len:
-	KIPSEC_INC_STATS(kn, IN_ENCAP_ERROR);
 	KIPSEC_INC_STATS(kn, IN_ENCAP_BAD_LENGTH);
+err:
+	KIPSEC_INC_STATS(kn, IN_ENCAP_ERROR);
 	kfree_skb(skb);
 	return 0;
 }

@@ -150,6 +150,19 @@ teardown() {
 	nsx nat conntrack -F 2>/dev/null
 }
 
+# capture FILE [FILTER]: tcpdump on the NAT's outside link until capture_end.
+capture() {
+	rm -f "$TMP/tcpdump.err"
+	ip netns exec "$NS_nat" tcpdump -U -n -i to-out -w "$1" ${2:-} 2>"$TMP/tcpdump.err" &
+	DUMP=$!
+	for _ in $(seq 100); do
+		grep -q listening "$TMP/tcpdump.err" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+# tcpdump is slow under TCG: give it time to write what the kernel queued.
+capture_end() { sleep 1; kill $DUMP; wait $DUMP 2>/dev/null; }
+
 # wire_check NAME CAP: the outside link carried only UDP/4500 with ESP of S1/S2.
 wire_check() {
 	local cap=$2 other marker s1 s2 frag
@@ -173,16 +186,14 @@ $(tcpdump -n -r "$cap" 2>/dev/null | head -5)"
 traffic() {
 	local name=$1 dst=192.0.2.2 src=() in0 out0 in1 out1
 	[ "$MODE" = tunnel ] && { dst=172.16.2.1; src=(-I 172.16.1.1); }
-	nsx nat tcpdump -n -i to-out -w "$TMP/cap" 2>/dev/null &
-	local dump=$!
-	sleep 0.5
+	capture "$TMP/cap"
 	in0=$(stat InPackets); out0=$(stat OutPackets)
 	tap_check "$name: ping through the NAT" nsx in ping -c 3 -i 0.3 -W 3 "${src[@]}" $dst
 	in1=$(stat InPackets); out1=$(stat OutPackets)
 	tap_expect "$name: kipsec InPackets/OutPackets +3 each" "3 3" \
 		"$((in1 - in0)) $((out1 - out0))"
 	tap_check "$name: 1 MB TCP in -> out checked by sha256" tcp_check in out $dst
-	sleep 0.3; kill $dump; wait $dump 2>/dev/null
+	capture_end
 	wire_check "$name" "$TMP/cap"
 }
 
@@ -217,6 +228,31 @@ for mode in tunnel transport; do
 	fi
 	[ $mode = tunnel ] && teardown
 done
+
+# IPv6: XFRM in nat sends ESP in UDP over IPv6 to kipsec's IPv6 socket
+# (kipsec's own output is IPv4 only so far).
+ip -n "$NS_nat" addr add fd00::1/64 dev to-out nodad
+ip -n "$NS_out" addr add fd00::2/64 dev to-nat nodad
+ip -n "$NS_nat" xfrm state add src fd00::1 dst fd00::2 proto esp spi 0x2006 mode transport \
+	aead 'rfc4106(gcm(aes))' $K20 128 encap espinudp 4600 4500 ::
+ip -n "$NS_nat" xfrm policy add src fd00::1/128 dst fd00::2/128 proto udp dport 7777 dir out \
+	tmpl proto esp mode transport
+nsx out kipsec sa add src fd00::1 dst fd00::2 proto esp spi 0x2006 mode transport $ALG \
+	encap espinudp 4600 4500
+capture "$TMP/cap6" ip6
+in0=$(stat InPackets)
+rm -f "$TMP/udp6"
+nsx out timeout 10 socat -u UDP6-RECVFROM:7777 "OPEN:$TMP/udp6,creat" &
+pid=$!
+sleep 0.5
+echo kipsec-v6 | nsx nat socat -u STDIN UDP6:[fd00::2]:7777
+wait $pid
+in1=$(stat InPackets)
+capture_end
+tap_expect "IPv6 ESP in UDP from XFRM (port 4600 -> 4500): datagram decrypted, InPackets +1, on the wire" \
+	"kipsec-v6 1 1" "$(cat "$TMP/udp6" 2>/dev/null) $((in1 - in0)) $(tcpdump -n -r "$TMP/cap6" 'ip6 and udp dst port 4500 and ip6[48:4] = 0x2006' 2>/dev/null | wc -l)"
+nsx out kipsec sa del dst fd00::2 proto esp spi 0x2006
+ip -n "$NS_nat" xfrm state flush; ip -n "$NS_nat" xfrm policy flush
 
 # 3. Keepalives, bad datagrams, rebinding (transport SAs still in place) -
 send() {	# send NS HEX [DST]: one datagram to port 4500
