@@ -9,6 +9,11 @@
 /* Above esp4/esp6 (0) and ipcomp/vti (which use 0 and 100 on other chains). */
 #define KIPSEC_XFRM_PRIORITY	10
 
+/*
+ * ESP input for family; encap: it came in UDP (encap.c), the UDP header
+ * pulled.  -EINVAL: not a kipsec SA's, skb untouched; else consumed.
+ */
+int kipsec_esp_input(struct sk_buff *skb, u16 family, bool encap);
 int kipsec_esp4_rcv(struct sk_buff *skb);
 int kipsec_esp6_rcv(struct sk_buff *skb);
 int kipsec_esp4_err(struct sk_buff *skb, u32 info);

@@ -139,3 +139,37 @@ void kipsec_acquire(struct kipsec_net *kn, struct kipsec_sp *sp,
 	      kipsec_nl_put_tmpl(msg, t);
 	kipsec_event_send(kn->net, msg, hdr, err ? -EMSGSIZE : 0);
 }
+
+/*
+ * The peer of an ESP-in-UDP SA now sends from src/sport: SA identity, the
+ * encapsulation with the new source port, the new source address.
+ */
+void kipsec_event_mapping(struct kipsec_sa *sa, const union kipsec_addr *src, __be16 sport)
+{
+	int alen = sa->id.family == AF_INET ? 4 : 16;
+	struct net *net = sa->kn->net;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int err;
+
+	msg = kipsec_event_new(net, KIPSEC_CMD_MAPPING, &hdr);
+	if (!msg)
+		return;
+	err = nla_put_u8(msg, KIPSEC_A_SA_PROTO, sa->id.proto) ||
+	      nla_put_u32(msg, KIPSEC_A_SA_SPI, sa->id.spi) ||
+	      nla_put_u16(msg, KIPSEC_A_SA_FAMILY, sa->id.family) ||
+	      nla_put(msg, KIPSEC_A_SA_SRC, alen, &sa->saddr) ||
+	      nla_put(msg, KIPSEC_A_SA_DST, alen, &sa->id.daddr) ||
+	      nla_put_u8(msg, KIPSEC_A_SA_MODE, sa->mode) ||
+	      nla_put_u32(msg, KIPSEC_A_SA_REQID, sa->reqid) ||
+	      nla_put(msg, KIPSEC_A_MAPPING_NEW_SRC, alen, src);
+	nest = err ? NULL : nla_nest_start(msg, KIPSEC_A_SA_ENCAP);
+	if (!nest || nla_put_u8(msg, KIPSEC_ENCAP_TYPE, sa->encap.type) ||
+	    nla_put_u16(msg, KIPSEC_ENCAP_SPORT, ntohs(sport)) ||
+	    nla_put_u16(msg, KIPSEC_ENCAP_DPORT, ntohs(sa->encap.dport)))
+		err = -EMSGSIZE;
+	else
+		nla_nest_end(msg, nest);
+	kipsec_event_send(net, msg, hdr, err);
+}

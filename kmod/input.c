@@ -21,6 +21,7 @@
 #include "kipsec.h"
 #include "datapath.h"
 #include "esp.h"
+#include "encap.h"
 
 /*
  * Our state while a packet is being decrypted, in skb->cb after the IP
@@ -127,6 +128,8 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_SEQ_ERROR, KIPSEC_SA_DROP_REPLAY);
 		goto out;
 	}
+	if (sa->encap.type)
+		kipsec_encap_input_check(skb, sa);
 	len = skb->len;
 	err = sa->mode == KIPSEC_MODE_TUNNEL ? input_tunnel(skb, sa, ret) :
 					       input_transport(skb, sa, ret);
@@ -151,6 +154,9 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	skb->ip_summed = CHECKSUM_NONE;
+	/* NAT-T transport mode: the inner checksums cover the pre-NAT addresses. */
+	if (sa->encap.type && sa->mode == KIPSEC_MODE_TRANSPORT)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
 	skb_reset_transport_header(skb);
@@ -159,7 +165,7 @@ out:
 	kipsec_sa_put(sa);
 }
 
-static int kipsec_esp_rcv(struct sk_buff *skb, u16 family)
+int kipsec_esp_input(struct sk_buff *skb, u16 family, bool encap)
 {
 	struct kipsec_net *kn = kipsec_pernet(dev_net(skb->dev));
 	struct kipsec_esp_args args = { .done = input_finish };
@@ -186,6 +192,12 @@ static int kipsec_esp_rcv(struct sk_buff *skb, u16 family)
 
 	/* From here on the packet is kipsec's, whatever happens to it. */
 	seq_lo = ntohl(esph->seq_no);
+	if (!sa->encap.type != !encap) {
+		/* ESP in UDP for an SA without encapsulation, or the reverse. */
+		KIPSEC_INC_STATS(kn, IN_STATE_MISMATCH);
+		kfree_skb(skb);
+		return 0;
+	}
 	if (READ_ONCE(sa->dead) || !refcount_inc_not_zero(&sa->ref)) {
 		KIPSEC_INC_STATS(kn, IN_STATE_INVALID);
 		kfree_skb(skb);
@@ -208,12 +220,12 @@ static int kipsec_esp_rcv(struct sk_buff *skb, u16 family)
 
 int kipsec_esp4_rcv(struct sk_buff *skb)
 {
-	return kipsec_esp_rcv(skb, AF_INET);
+	return kipsec_esp_input(skb, AF_INET, false);
 }
 
 int kipsec_esp6_rcv(struct sk_buff *skb)
 {
-	return kipsec_esp_rcv(skb, AF_INET6);
+	return kipsec_esp_input(skb, AF_INET6, false);
 }
 
 /* ICMP errors about ESP we sent: path MTU of kipsec SAs comes later. */

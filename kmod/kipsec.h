@@ -22,6 +22,7 @@
 
 struct kipsec_spd;
 struct kipsec_dp_net;
+struct kipsec_encap_net;
 
 struct kipsec_net {
 	struct net *net;
@@ -29,6 +30,7 @@ struct kipsec_net {
 	struct kipsec_spd *spd;			/* spd.c */
 	struct kipsec_stats __percpu *stats;	/* stats.h counters */
 	struct kipsec_dp_net *dp;		/* datapath: hooks, devices (datapath.c) */
+	struct kipsec_encap_net *encap;		/* ESP-in-UDP sockets (encap.c) */
 };
 
 extern unsigned int kipsec_net_id;

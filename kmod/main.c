@@ -11,6 +11,7 @@
 #include <net/genetlink.h>
 #include "kipsec.h"
 #include "compat.h"
+#include "encap.h"
 
 unsigned int kipsec_net_id __read_mostly;
 
@@ -51,6 +52,10 @@ const char *const kipsec_stat_names[KIPSEC_STAT__MAX] = {
 	[KIPSEC_STAT_OUT_BYTES] = "OutBytes",
 	[KIPSEC_STAT_ACQUIRES] = "Acquires",
 	[KIPSEC_STAT_ACQUIRES_SUPPRESSED] = "AcquiresSuppressed",
+	[KIPSEC_STAT_IN_ENCAP_BAD_LENGTH] = "InEncapBadLength",
+	[KIPSEC_STAT_IN_ENCAP_NON_ESP] = "InEncapNonEsp",
+	[KIPSEC_STAT_IN_ENCAP_KEEPALIVES] = "InEncapKeepalives",
+	[KIPSEC_STAT_ENCAP_MAPPINGS] = "EncapMappings",
 };
 
 #ifdef KIPSEC_COMPAT_EXTACK_FMT
@@ -86,8 +91,13 @@ static int __net_init kipsec_net_init(struct net *net)
 	err = kipsec_dp_net_init(kn);
 	if (err)
 		goto err_spd;
+	err = kipsec_encap_net_init(kn);
+	if (err)
+		goto err_dp;
 	return 0;
 
+err_dp:
+	kipsec_dp_net_exit(kn);
 err_spd:
 	kipsec_spd_exit(kn);
 err_sad:
@@ -102,6 +112,7 @@ static void __net_exit kipsec_net_exit(struct net *net)
 {
 	struct kipsec_net *kn = kipsec_pernet(net);
 
+	kipsec_encap_net_exit(kn);
 	kipsec_dp_net_exit(kn);
 	kipsec_spd_exit(kn);
 	kipsec_sad_exit(kn);

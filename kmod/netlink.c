@@ -13,6 +13,7 @@
 #include "kipsec.h"
 #include "netlink.h"
 #include "compat.h"
+#include "encap.h"
 
 static const struct nla_policy kipsec_sel_policy[KIPSEC_SEL_MAX + 1] = {
 	[KIPSEC_SEL_FAMILY] = { .type = NLA_U16 },
@@ -89,6 +90,11 @@ static const struct nla_policy kipsec_policy[KIPSEC_A_MAX + 1] = {
 	[KIPSEC_A_SP_PRIORITY] = { .type = NLA_U32 },
 	[KIPSEC_A_SP_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
 	[KIPSEC_A_SP_TMPLS] = { .type = NLA_NESTED },
+	/* UDP encapsulation sockets (encap.c) */
+	[KIPSEC_A_ENCAP_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KIPSEC_A_ENCAP_FD] = { .type = NLA_U32 },
+	[KIPSEC_A_ENCAP_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_A_ENCAP_ATTACHED] = { .type = NLA_REJECT },
 };
 
 #define KIPSEC_SP_DEFAULT_PRIORITY 0x80000
@@ -1094,6 +1100,15 @@ static const struct genl_ops kipsec_genl_ops[] = {
 	},
 	KIPSEC_OP(KIPSEC_CMD_SP_FLUSH, kipsec_nl_sp_flush),
 	KIPSEC_OP(KIPSEC_CMD_STATS_GET, kipsec_nl_stats_get),
+	/* UDP encapsulation sockets: handlers in encap.c */
+	KIPSEC_OP(KIPSEC_CMD_ENCAP_ADD, kipsec_nl_encap_add),
+	KIPSEC_OP(KIPSEC_CMD_ENCAP_DEL, kipsec_nl_encap_del),
+	{
+		.cmd = KIPSEC_CMD_ENCAP_GET,
+		.dumpit = kipsec_nl_encap_dump,
+		.flags = GENL_ADMIN_PERM,
+	},
+	KIPSEC_OP(KIPSEC_CMD_ENCAP_ATTACH, kipsec_nl_encap_attach),
 };
 
 static const struct genl_multicast_group kipsec_mcgrps[] = {

@@ -20,5 +20,6 @@ int kipsec_nl_put_tmpl(struct sk_buff *msg, const struct kipsec_tmpl *t);
 void kipsec_event_sa(struct kipsec_sa *sa, u8 cmd);
 void kipsec_event_expire(struct kipsec_sa *sa, bool hard);
 void kipsec_event_sp(struct kipsec_net *kn, struct kipsec_sp *sp, u8 cmd);
+void kipsec_event_mapping(struct kipsec_sa *sa, const union kipsec_addr *src, __be16 sport);
 
 #endif

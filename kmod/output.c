@@ -16,6 +16,7 @@
 #include "kipsec.h"
 #include "datapath.h"
 #include "esp.h"
+#include "encap.h"
 
 struct kipsec_output_cb {
 	struct kipsec_sa *sa;
@@ -86,6 +87,8 @@ static void output_finish(struct sk_buff *skb, int err, void *ctx)
 		else
 			output_transport_hdr(skb, cb->hl);
 	}
+	if (!err && sa->encap.type)
+		err = kipsec_encap_output(skb, sa);
 	if (err) {
 		KIPSEC_INC_STATS(kn, OUT_ERROR);
 		kfree_skb(skb);
@@ -156,7 +159,7 @@ static unsigned int kipsec_out4(struct sk_buff *skb,
 	struct kipsec_sp *sp;
 	struct kipsec_sa *sa;
 
-	if (ip_hdr(skb)->protocol == IPPROTO_ESP ||
+	if (ip_hdr(skb)->protocol == IPPROTO_ESP || kipsec_encap_is_ours(kn, skb, AF_INET) ||
 	    (skb_dst(skb) && skb_dst(skb)->xfrm))
 		return NF_ACCEPT;	/* ours already, or Linux XFRM's */
 	if (kipsec_flow_from_skb(skb, AF_INET, &fl))

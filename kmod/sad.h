@@ -44,6 +44,10 @@ struct kipsec_encap {
 	__be16 dport;
 	union kipsec_addr oa;		/* original address, transport mode */
 	bool has_oa;
+	/* Inbound: the last MAPPING reported (encap.c), under the SA's lock. */
+	union kipsec_addr map_addr;
+	__be16 map_port;
+	unsigned long map_time;		/* jiffies | 1; 0 = never */
 };
 
 /* Per-SA drop reasons (kipsec show -s). */

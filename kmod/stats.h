@@ -46,6 +46,10 @@ enum kipsec_stat {
 	KIPSEC_STAT_OUT_BYTES,
 	KIPSEC_STAT_ACQUIRES,
 	KIPSEC_STAT_ACQUIRES_SUPPRESSED,
+	KIPSEC_STAT_IN_ENCAP_BAD_LENGTH,	/* UDP payload too short for ESP (also InEncapError) */
+	KIPSEC_STAT_IN_ENCAP_NON_ESP,		/* non-ESP marker on an ESP-only socket (also InEncapError) */
+	KIPSEC_STAT_IN_ENCAP_KEEPALIVES,	/* NAT keepalives swallowed (not errors) */
+	KIPSEC_STAT_ENCAP_MAPPINGS,		/* MAPPING events raised */
 	KIPSEC_STAT__MAX
 };
 

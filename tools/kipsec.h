@@ -38,5 +38,6 @@ int cmd_setkey(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_encap(int argc, char **argv);
 
 #endif

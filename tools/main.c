@@ -19,13 +19,17 @@ static const struct kcmd commands[] = {
 	  "    [reqid N] [replay-window N] [flag esn] [aead ALG KEY [ICV-BITS]] [enc ALG KEY]\n"
 	  "    [auth ALG KEY | auth-trunc ALG KEY BITS] [sel src PREFIX dst PREFIX [proto P] [sport N] [dport N]]\n"
 	  "    [limit byte-soft|byte-hard|packet-soft|packet-hard|time-soft|time-hard|time-use-soft|time-use-hard N]\n"
-	  "    [encap espinudp SPORT DPORT OA]",
+	  "    [encap espinudp SPORT DPORT [OA]]",
 	  "Security associations (the SAD)." },
 	{ "sp", cmd_sp,
 	  "add|update|del|get|list|flush src PREFIX dst PREFIX [proto P] [sport N] [dport N] [type N [code N]]\n"
 	  "    dir in|out|fwd [action protect|bypass|discard] [priority N] [id N]\n"
 	  "    [tmpl proto esp|ah [mode transport|tunnel] [src ADDR dst ADDR] [level require|use|unique] [reqid N] [spi N]]...",
 	  "Security policies (the SPD)." },
+	{ "encap", cmd_encap,
+	  "add port N [family inet|inet6] | del port N [family inet|inet6] | del fd N |\n"
+	  "    attach fd N | list",
+	  "ESP-in-UDP sockets: kipsec's own (add/del), a caller's UDP socket (attach fd)." },
 	{ "stats", cmd_stats, "", "Global counters (like /proc/net/xfrm_stat)." },
 	{ "setkey", cmd_setkey, "[-n] [-v] -f FILE | -c | -D | -DP | -F | -FP",
 	  "Load, check (-n), dump or flush SAs and policies in setkey(8) syntax." },

@@ -250,7 +250,7 @@ static int parse_one(int argc, char **argv, int *i, struct ksa *sa)
 			kw_err("'encap' expects espinudp, got '%s'", argv[*i]);
 			return -1;
 		}
-		if (kw_need(argc, argv, *i, 3) ||
+		if (kw_need(argc, argv, *i, 2) ||
 		    kw_num("encap sport", argv[*i + 1], 1, 65535, &v))
 			return -1;
 		sa->encap_sport = v;
@@ -258,9 +258,13 @@ static int parse_one(int argc, char **argv, int *i, struct ksa *sa)
 			return -1;
 		sa->encap_dport = v;
 		sa->has_encap = true;
-		*i += 3;
-		if (strcmp(argv[*i], "0.0.0.0") && strcmp(argv[*i], "::"))
-			return kw_addr("encap oa", argv[*i], &sa->encap_oa, NULL);
+		*i += 2;
+		/* Optional original address (as ip xfrm's; 0.0.0.0 or :: = none). */
+		if (*i + 1 < argc && strpbrk(argv[*i + 1], ".:")) {
+			(*i)++;
+			if (strcmp(argv[*i], "0.0.0.0") && strcmp(argv[*i], "::"))
+				return kw_addr("encap oa", argv[*i], &sa->encap_oa, NULL);
+		}
 		return 0;
 	}
 	(*i)--;

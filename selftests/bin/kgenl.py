@@ -49,7 +49,8 @@ TYPES = {"SA_PROTO": "u8", "SA_SPI": "u32", "SA_FAMILY": "u16", "SA_SRC": "addr"
          "SA_AEAD_ICV": "u32", "SA_ENC_ALG": "str", "SA_ENC_KEY": "bin",
          "SA_AUTH_ALG": "str", "SA_AUTH_KEY": "bin", "SA_AUTH_TRUNC": "u32",
          "SA_SEL": "sel", "SP_ID": "u32", "SP_DIR": "u8", "SP_ACTION": "u8",
-         "SP_PRIORITY": "u32", "SP_SEL": "sel", "SP_TMPLS": "tmpls", "SA_CURLFT": "bin"}
+         "SP_PRIORITY": "u32", "SP_SEL": "sel", "SP_TMPLS": "tmpls", "SA_CURLFT": "bin",
+         "ENCAP_PORT": "u16", "ENCAP_FD": "u32", "ENCAP_FAMILY": "u16"}
 ATTRS = {k: (AN[k], t) for k, t in TYPES.items()}
 STYPES = {"FAMILY": "u16", "SRC": "addr", "SRC_PLEN": "u8", "DST": "addr", "DST_PLEN": "u8",
           "PROTO": "u8", "SPORT": "u16", "DPORT": "u16", "ICMP_TYPE": "u8", "ICMP_CODE": "u8"}

@@ -22,7 +22,7 @@ _kipsec()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-j --json -s --stats --ctl -h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'version setkey show status monitor sa sp stats up down statusall' -- "$cur"))
+			COMPREPLY=($(compgen -W 'version setkey show status monitor sa sp encap stats up down statusall' -- "$cur"))
 		fi
 		return
 	fi

@@ -28,9 +28,17 @@
  * stable; new counters may be appended.
  *
  * UDP encapsulation (RFC 3948): KIPSEC_CMD_ENCAP_ADD/_DEL/_GET open, close
- * and list kipsec-owned ESP-in-UDP sockets per netns (KIPSEC_A_ENCAP_PORT);
- * KIPSEC_CMD_ENCAP_ATTACH with KIPSEC_A_ENCAP_FD attaches decapsulation to a
- * UDP socket owned by the caller (an IKE daemon's port 4500 socket).
+ * and list kipsec-owned ESP-in-UDP sockets per netns (KIPSEC_A_ENCAP_PORT,
+ * optional KIPSEC_A_ENCAP_FAMILY; default both families).  These accept ESP
+ * only.  KIPSEC_CMD_ENCAP_ATTACH with KIPSEC_A_ENCAP_FD attaches
+ * decapsulation to a bound UDP socket owned by the caller (an IKE daemon's
+ * port 4500 socket; the fd is the sender's): ESP is consumed by kipsec,
+ * everything else (the non-ESP marker, IKE) stays on the socket.  It is
+ * detached when the socket is closed, by KIPSEC_CMD_ENCAP_DEL with its
+ * KIPSEC_A_ENCAP_FD, or when kipsec goes.  The dump marks such sockets with
+ * KIPSEC_A_ENCAP_ATTACHED.  An SA with KIPSEC_A_SA_ENCAP only accepts ESP in
+ * UDP, and an SA without it only plain ESP.  NAT keepalives (0xff) are
+ * dropped on both kinds of socket.
  *
  * Events (multicast group KIPSEC_MCGRP_EVENTS):
  *   KIPSEC_CMD_ACQUIRE  an outbound packet hit a protect policy with no SA:
@@ -40,8 +48,12 @@
  *   KIPSEC_CMD_EXPIRE   an SA reached a lifetime: SA identity attributes,
  *                       KIPSEC_A_EXPIRE_HARD (flag) when hard.
  *   KIPSEC_CMD_MAPPING  the outer source address/port of an ESP-in-UDP SA
- *                       changed: SA identity, KIPSEC_A_SA_ENCAP (the new
- *                       ports), KIPSEC_A_MAPPING_NEW_SRC (new address).
+ *                       changed (seen on an authenticated packet): SA
+ *                       identity, KIPSEC_A_SA_MODE, KIPSEC_A_SA_REQID,
+ *                       KIPSEC_A_SA_ENCAP (the new source port),
+ *                       KIPSEC_A_MAPPING_NEW_SRC (new address).  Once per
+ *                       new address/port, at most every 30 s; the SA is not
+ *                       changed (KIPSEC_CMD_SA_UPDATE floats it).
  *   SA_ADD/SA_DEL/SP_ADD/SP_DEL are also multicast after they took effect.
  *
  * Byte order: integers are in host order, addresses in network order
@@ -175,6 +187,8 @@ enum kipsec_attr {
 	/* events */
 	KIPSEC_A_EXPIRE_HARD,		/* flag */
 	KIPSEC_A_MAPPING_NEW_SRC,	/* binary: new outer source address */
+
+	KIPSEC_A_ENCAP_ATTACHED,	/* flag, output: a caller's socket (ENCAP_ATTACH) */
 
 	__KIPSEC_A_MAX
 };
