@@ -124,7 +124,9 @@ demo: deps
 	@selftests/demo.sh
 
 bench: deps
-	@selftests/vm/run --kernel $${KIPSEC_KERNEL:-6.1} --timeout 1800 -- selftests/bench/inside.sh
+	@selftests/vm/run --kernel $${KIPSEC_KERNEL:-6.1} --timeout 1800 -- env \
+		BENCH_ROUNDS=$${BENCH_ROUNDS:-3} BENCH_SECS=$${BENCH_SECS:-4} BENCH_SAS=$${BENCH_SAS:-5000} \
+		BENCH_SPD="$${BENCH_SPD:-1000 10000 100000}" selftests/bench/inside.sh
 
 clean:
 	rm -f tools/*.o tools/kipsec $(UNIT_TESTS) $(FUZZ_TARGETS) ike/*.o ike/kiked fuzz/ike_msg_fuzz selftests/unit/ike_flood

@@ -17,19 +17,22 @@ A=10.0.0.1 B=10.0.0.2
 ns_create a b
 link_ns a $A/24 b $B/24
 
+# spi SRC: the SPI of the SA leaving SRC (A -> B 0x1001, B -> A 0x1002), the
+# same on both ends.
+spi() { if [ "$1" = $A ]; then echo 0x1001; else echo 0x1002; fi; }
 xfrm_side() {	# xfrm_side NS SRC DST: tunnel SRC<->DST with Linux XFRM
 	local ns=$1 s=$2 d=$3
-	ip -n "$ns" xfrm state add src $s dst $d proto esp spi 0x1001 mode tunnel aead 'rfc4106(gcm(aes))' $KEY 128
-	ip -n "$ns" xfrm state add src $d dst $s proto esp spi 0x1002 mode tunnel aead 'rfc4106(gcm(aes))' $KEY 128
+	ip -n "$ns" xfrm state add src $s dst $d proto esp spi "$(spi $s)" mode tunnel aead 'rfc4106(gcm(aes))' $KEY 128
+	ip -n "$ns" xfrm state add src $d dst $s proto esp spi "$(spi $d)" mode tunnel aead 'rfc4106(gcm(aes))' $KEY 128
 	ip -n "$ns" xfrm policy add src $s/32 dst $d/32 dir out tmpl src $s dst $d proto esp mode tunnel
 	ip -n "$ns" xfrm policy add src $d/32 dst $s/32 dir in tmpl src $d dst $s proto esp mode tunnel
 }
 kipsec_side() {	# kipsec_side NS SRC DST: the same tunnel with kipsec
 	local ns=$1 s=$2 d=$3
-	ip netns exec "$ns" kipsec sa add src $s dst $d proto esp spi 0x1001 mode tunnel aead aes-gcm-16 $KEY 128 sel src $s/32 dst $d/32
-	ip netns exec "$ns" kipsec sa add src $d dst $s proto esp spi 0x1002 mode tunnel aead aes-gcm-16 $KEY 128 sel src $d/32 dst $s/32
-	ip netns exec "$ns" kipsec sp add src $s/32 dst $d/32 dir out action protect tmpl proto esp mode tunnel src $s dst $d level require
-	ip netns exec "$ns" kipsec sp add src $d/32 dst $s/32 dir in action protect tmpl proto esp mode tunnel src $d dst $s level require
+	ip netns exec "$ns" kipsec sa add src $s dst $d proto esp spi "$(spi $s)" mode tunnel aead aes-gcm-16 $KEY 128 sel src $s/32 dst $d/32
+	ip netns exec "$ns" kipsec sa add src $d dst $s proto esp spi "$(spi $d)" mode tunnel aead aes-gcm-16 $KEY 128 sel src $d/32 dst $s/32
+	ip netns exec "$ns" kipsec sp add src $s/32 dst $d/32 dir out action protect tmpl proto esp mode tunnel src $s dst $d level require >/dev/null
+	ip netns exec "$ns" kipsec sp add src $d/32 dst $s/32 dir in action protect tmpl proto esp mode tunnel src $d dst $s level require >/dev/null
 }
 clear_all() {
 	local ns
@@ -45,11 +48,11 @@ setup() {	# setup xfrm|kipsec
 	else kipsec_side "$NS_a" $A $B; kipsec_side "$NS_b" $B $A; fi
 }
 tcp_bps() {
-	nsx a iperf3 -c $B -t "$SECS" -J 2>/dev/null |
+	nsx a timeout $((SECS + 30)) iperf3 -c $B -t "$SECS" -J 2>/dev/null |
 		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))' 2>/dev/null || echo 0
 }
 udp_pps() {
-	nsx a iperf3 -c $B -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+	nsx a timeout $((SECS + 30)) iperf3 -c $B -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
 		python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum"]; print(int((e["packets"]-e["lost_packets"])/e["seconds"]))' 2>/dev/null || echo 0
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
@@ -73,7 +76,7 @@ echo "bench: 64-byte UDP delivered: kipsec/xfrm = $(ratio "$uk" "$ux") (kipsec $
 # SPD scaling: extra policies that never match, loaded in one batch.
 setup kipsec
 base=$uk
-for n in 1000 10000 100000; do
+for n in ${BENCH_SPD:-1000 10000 100000}; do
 	ip netns exec "$NS_a" kipsec sp flush >/dev/null
 	python3 - "$n" > /tmp/spd.conf <<'PY'
 import sys
@@ -101,6 +104,7 @@ import sys
 for i in range(int(sys.argv[1])):
     print("xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x%x mode tunnel aead rfc4106(gcm(aes)) 0x0102030405060708091011121314151617181920 128" % (0x10000 + i))
 PY
+chmod 600 /tmp/sa.setkey
 clear_all
 t0=$(date +%s%N); ip -n "$NS_a" -batch /tmp/sa.ip; t1=$(date +%s%N)
 ip netns exec "$NS_a" kipsec setkey -f /tmp/sa.setkey; t2=$(date +%s%N)
