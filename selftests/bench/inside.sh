@@ -73,7 +73,8 @@ ux=$(echo ${udp[xfrm]} | tr ' ' '\n' | median); uk=$(echo ${udp[kipsec]} | tr ' 
 echo "bench: TCP single flow, aes-gcm-16/128 tunnel: kipsec/xfrm = $(ratio "$tk" "$tx") (kipsec ${tk} bit/s, xfrm ${tx} bit/s; medians of $ROUNDS)"
 echo "bench: 64-byte UDP delivered: kipsec/xfrm = $(ratio "$uk" "$ux") (kipsec ${uk} pkt/s, xfrm ${ux} pkt/s)"
 
-# SPD scaling: extra policies that never match, loaded in one batch.
+# SPD scaling: extra policies that never match, to as many destinations
+# (a gateway's remote sites), loaded in one batch.
 setup kipsec
 base=$uk
 for n in ${BENCH_SPD:-1000 10000 100000}; do
@@ -82,7 +83,7 @@ for n in ${BENCH_SPD:-1000 10000 100000}; do
 import sys
 n = int(sys.argv[1])
 for i in range(n):
-    print("spdadd 172.%d.%d.%d/32 172.31.0.1/32 any -P out none;" % (16 + (i >> 16) % 15, (i >> 8) & 255, i & 255))
+    print("spdadd 172.31.0.1/32 172.%d.%d.%d/32 any -P out none;" % (16 + (i >> 16) % 15, (i >> 8) & 255, i & 255))
 PY
 	if ! ip netns exec "$NS_a" kipsec setkey -f /tmp/spd.conf >/dev/null; then
 		echo "bench: SPD scaling at $n policies: could not load the policies"; continue
