@@ -11,7 +11,9 @@ need_modules veth
 ns_create a b
 link_ns a 10.0.0.1/24 b 10.0.0.2/24
 TMP=$(mktemp -d)
-trap 'kill $MON $CAP 2>/dev/null; ns_cleanup; rm -rf "$TMP"' EXIT
+# Background programs are started without the nsx function so that $! is the
+# program itself (killing a function's subshell would leave it running).
+trap 'kill $MON $MONJ $CAP 2>/dev/null; ns_cleanup; rm -rf "$TMP"' EXIT
 
 stat() { nsx a kipsec stats | awk -v k="$1" '$1 == k { print $2 }'; }
 stats3() { echo "$(stat Acquires) $(stat AcquiresSuppressed) $(stat OutNoStates)"; }
@@ -23,11 +25,11 @@ deltas() {
 
 nsx a kipsec sp add src 10.0.0.1/32 dst 10.0.0.2/32 proto udp dport 9999 dir out \
 	action protect tmpl proto esp mode transport src 10.0.0.1 dst 10.0.0.2 level require >/dev/null
-nsx a kipsec monitor >"$TMP/mon" 2>&1 &
+ip netns exec "$NS_a" kipsec monitor >"$TMP/mon" 2>&1 &
 MON=$!
-nsx a kipsec monitor -j >"$TMP/mon.json" 2>&1 &
+ip netns exec "$NS_a" kipsec monitor -j >"$TMP/mon.json" 2>&1 &
 MONJ=$!
-nsx b tcpdump --immediate-mode -U -n -i to-a -w "$TMP/cap" src host 10.0.0.1 2>/dev/null &
+ip netns exec "$NS_b" tcpdump --immediate-mode -U -n -i to-a -w "$TMP/cap" src host 10.0.0.1 >/dev/null 2>&1 &
 CAP=$!
 sleep 1
 
@@ -68,7 +70,7 @@ tap_expect "SA gone: 3 packets raise one new ACQUIRE, 2 suppressed, 3 dropped" \
 tap_expect "kipsec monitor saw two ACQUIREs in all" 2 "$(grep -c ' ACQUIRE' "$TMP/mon")"
 
 sleep 0.3
-kill $MON $MONJ $CAP; wait $CAP 2>/dev/null
+kill $MON $MONJ $CAP; wait $MON $MONJ $CAP 2>/dev/null
 tap_expect "no datagram of the protected flow crossed the link in the clear" 0 \
 	"$(wire_clear b "$TMP/cap")"
 tap_expect "the 2 datagrams sent with an SA crossed as ESP" 2 \
