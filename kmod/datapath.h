@@ -21,6 +21,19 @@ int kipsec_esp_decline_cb(struct sk_buff *skb, int err);
 /* Where input.c and output.c keep their state in skb->cb (after IPCB). */
 #define KIPSEC_INPUT_CB_OFF	32
 
+struct kipsec_sa;
+struct dst_entry;
+
+/*
+ * pmtu.c: true when skb (clear, of family, not to be fragmented) would not
+ * fit dst, the route of its ESP packet through sa, once encapsulated; the
+ * sender got the ICMP error then, and the caller drops skb.
+ */
+bool kipsec_pmtu_exceeded(struct sk_buff *skb, u16 family, struct kipsec_sa *sa,
+			  const struct dst_entry *dst);
+/* The largest clear packet whose ESP packet through sa fits mtu (hl: IP header). */
+unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, unsigned int hl);
+
 int kipsec_output_net_init(struct net *net);
 void kipsec_output_net_exit(struct net *net);
 
