@@ -9,6 +9,7 @@
 # the protected side's traffic is only ESP on the wire.  (In the inbound
 # cases A answers in clear, which B accepts: it has no inbound policy.)
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/esp_lib.bash"
 
 need_modules veth dummy esp4 esp6 xfrm_user
 ns_create a b
@@ -53,16 +54,6 @@ xfrm_out_packets() {
 		c { sub(/\(packets\)/, "", $2); print $2; exit }'
 }
 
-# wait_port PROTO PORT: until A listens there (socat starts slowly under TCG).
-wait_port() {
-	local i
-	for i in $(seq 50); do
-		nsx ${WAIT_NS:-a} ss -Hln$1 "sport = :$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # udp_check DST: one datagram B -> A, returns 0 when A got exactly it.
 udp_check() {
 	local dst=$1 port=$((7000 + RANDOM % 1000)) tok="kipsec-$RANDOM-$RANDOM" l=UDP4 d=$1
@@ -74,21 +65,6 @@ udp_check() {
 	echo "$tok" | nsx b socat -u STDIN "UDP:$d:$port"
 	wait $pid
 	[ "$(cat "$TMP/udp" 2>/dev/null)" = "$tok" ]
-}
-
-# tcp_check DST [FROM TO]: 1 MB FROM -> TO (default b -> a) over TCP,
-# checked by sha256.
-tcp_check() {
-	local from=${2:-b} to=${3:-a} dst=$1 port=$((8000 + RANDOM % 1000)) l=TCP4 d=$1
-	[[ $dst == *:* ]] && { l=TCP6; d="[$dst]"; }
-	head -c 1048576 /dev/urandom >"$TMP/data"
-	rm -f "$TMP/recv"
-	nsx $to timeout 60 socat -u "$l-LISTEN:$port,reuseaddr" "OPEN:$TMP/recv,creat" &
-	local pid=$!
-	WAIT_NS=$to wait_port t $port
-	nsx $from timeout 60 socat -u "OPEN:$TMP/data" "TCP:$d:$port" || return 1
-	wait $pid
-	[ "$(sha256sum <"$TMP/data" | cut -d' ' -f1)" = "$(sha256sum <"$TMP/recv" | cut -d' ' -f1)" ]
 }
 
 # one MODE OUTER INNER ALG [tcp]: SA B -> A under test.
@@ -123,14 +99,10 @@ one() {
 		tap_fail "$name: UDP datagram decrypted" "$(nsx a kipsec stats | awk '$2 != 0')"
 	fi
 	if [ "${5:-}" = tcp ]; then
-		nsx a tcpdump -n -i to-b -w "$TMP/cap" "src host $bo" 2>/dev/null &
-		local dump=$!
-		sleep 0.5
+		cap_start a to-b "src host $bo"
 		tap_check "$name: 1 MB TCP transfer checked by sha256" tcp_check "$ai"
-		sleep 0.3; kill $dump; wait $dump 2>/dev/null
 		local clear esp
-		clear=$(nsx a tcpdump -n -r "$TMP/cap" 'not esp and not arp and not icmp6' 2>/dev/null | wc -l)
-		esp=$(nsx a tcpdump -n -r "$TMP/cap" esp 2>/dev/null | wc -l)
+		read -r clear esp <<<"$(cap_stop)"
 		tap_expect "$name: B's packets on the wire are only ESP ($esp ESP)" 0 "$clear"
 	fi
 	nsx a kipsec sa flush
@@ -171,14 +143,10 @@ out() {
 	o1=$(stat OutPackets)
 	tap_expect "$name: UDP datagram decrypted by XFRM, kipsec OutPackets +1" \
 		"$tok 1" "$(cat "$TMP/udp" 2>/dev/null) $((o1 - o0))"
-	nsx b tcpdump -n -i to-a -w "$TMP/cap" "src host $ao" 2>/dev/null &
-	local dump=$!
-	sleep 0.5
+	cap_start b to-a "src host $ao"
 	tap_check "$name: 1 MB TCP transfer A -> B checked by sha256" tcp_check "$bi" a b
-	sleep 0.3; kill $dump; wait $dump 2>/dev/null
 	local clear esp
-	clear=$(nsx b tcpdump -n -r "$TMP/cap" 'not esp and not arp and not icmp6' 2>/dev/null | wc -l)
-	esp=$(nsx b tcpdump -n -r "$TMP/cap" esp 2>/dev/null | wc -l)
+	read -r clear esp <<<"$(cap_stop)"
 	tap_expect "$name: A's packets on the wire are only ESP ($esp ESP)" 0 "$clear"
 	nsx a kipsec sa flush; nsx a kipsec sp flush
 	ip -n "$NS_b" xfrm state flush; ip -n "$NS_b" xfrm policy flush
