@@ -5,6 +5,7 @@
 
 #include <linux/skbuff.h>
 #include <net/ipv6.h>
+#include "stats.h"
 
 /* Above esp4/esp6 (0) and ipcomp/vti (which use 0 and 100 on other chains). */
 #define KIPSEC_XFRM_PRIORITY	10
@@ -33,6 +34,21 @@ bool kipsec_pmtu_exceeded(struct sk_buff *skb, u16 family, struct kipsec_sa *sa,
 			  const struct dst_entry *dst);
 /* The largest clear packet whose ESP packet through sa fits mtu (hl: IP header). */
 unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, unsigned int hl);
+
+/*
+ * policy.c: inbound policy checks.  kipsec_policy_check_decrypted() returns
+ * KIPSEC_STAT__MAX when the decrypted packet of flow fl may pass, else the
+ * counter of the reason to drop it; kipsec_policy_mark_decrypted() then
+ * tells the LOCAL_IN/FORWARD hooks it was checked already.
+ */
+struct kipsec_flow;
+struct kipsec_net;
+void kipsec_policy_init(void);
+int kipsec_policy_net_init(struct net *net);
+void kipsec_policy_net_exit(struct net *net);
+enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kipsec_sa *sa,
+					       const struct kipsec_flow *fl);
+void kipsec_policy_mark_decrypted(struct sk_buff *skb);
 
 int kipsec_output_net_init(struct net *net);
 void kipsec_output_net_exit(struct net *net);
