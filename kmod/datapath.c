@@ -34,7 +34,6 @@ int kipsec_dp_init(void)
 {
 	int err;
 
-	kipsec_policy_init();
 	err = xfrm4_protocol_register(&kipsec_esp4_protocol, IPPROTO_ESP);
 	if (err)
 		return err;
@@ -64,7 +63,7 @@ int kipsec_dp_net_init(struct kipsec_net *kn)
 {
 	int err;
 
-	err = kipsec_policy_net_init(kn->net);
+	err = kipsec_policy_net_init(kn);
 	if (err)
 		return err;
 	err = kipsec_output_net_init(kn->net);

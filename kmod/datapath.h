@@ -43,12 +43,11 @@ unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, uns
  */
 struct kipsec_flow;
 struct kipsec_net;
-void kipsec_policy_init(void);
-int kipsec_policy_net_init(struct net *net);
+int kipsec_policy_net_init(struct kipsec_net *kn);
 void kipsec_policy_net_exit(struct net *net);
 enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kipsec_sa *sa,
 					       const struct kipsec_flow *fl);
-void kipsec_policy_mark_decrypted(struct sk_buff *skb);
+void kipsec_policy_mark_decrypted(struct kipsec_net *kn, struct sk_buff *skb);
 
 int kipsec_output_net_init(struct net *net);
 void kipsec_output_net_exit(struct net *net);

@@ -156,7 +156,7 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 
 	/* A new clear packet: no route, no conntrack entry, no checksum state. */
 	memset(skb->cb, 0, sizeof(skb->cb));
-	kipsec_policy_mark_decrypted(skb);
+	kipsec_policy_mark_decrypted(kn, skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	skb->ip_summed = CHECKSUM_NONE;

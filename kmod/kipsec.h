@@ -29,6 +29,7 @@ struct kipsec_net {
 	struct kipsec_spd *spd;			/* spd.c */
 	struct kipsec_stats __percpu *stats;	/* stats.h counters */
 	struct kipsec_dp_net *dp;		/* datapath: hooks, devices (datapath.c) */
+	u64 mark_cookie;			/* policy.c: marks decrypted packets */
 };
 
 extern unsigned int kipsec_net_id;

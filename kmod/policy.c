@@ -11,7 +11,7 @@
  * FORWARD hooks here, which check every other packet against the `in` /
  * `fwd` policies, let them through.
  *
- * The mark is a per-boot random cookie in the last 8 bytes of skb->cb.
+ * The mark is a random cookie of the netns in the last 8 bytes of skb->cb.
  * Nothing between netif_rx() and those hooks writes there (IPCB/IP6CB and
  * the IP defragmenter's state end before it); a tc ingress BPF program on
  * the device (whose data_end pointer is stored there) loses the mark, and
@@ -33,21 +33,23 @@
 
 #define KIPSEC_MARK_OFF		(sizeof_field(struct sk_buff, cb) - sizeof(u64))
 
-static u64 kipsec_mark_cookie __read_mostly;
-
 static u64 *policy_mark(struct sk_buff *skb)
 {
 	return (u64 *)(skb->cb + KIPSEC_MARK_OFF);
 }
 
-void kipsec_policy_mark_decrypted(struct sk_buff *skb)
+void kipsec_policy_mark_decrypted(struct kipsec_net *kn, struct sk_buff *skb)
 {
-	*policy_mark(skb) = kipsec_mark_cookie;
+	*policy_mark(skb) = kn->mark_cookie;
 }
 
-static bool policy_decrypted(struct sk_buff *skb)
+/* The mark is used once: a packet leaving by a veth keeps its skb->cb. */
+static bool policy_decrypted(struct kipsec_net *kn, struct sk_buff *skb)
 {
-	return *policy_mark(skb) == kipsec_mark_cookie;
+	if (*policy_mark(skb) != kn->mark_cookie)
+		return false;
+	*policy_mark(skb) = 0;
+	return true;
 }
 
 /* Whether the inner destination is this host: the `in` policies apply, else `fwd`. */
@@ -108,7 +110,7 @@ static unsigned int policy_check_clear(struct sk_buff *skb, const struct nf_hook
 	struct kipsec_flow fl;
 	struct kipsec_sp *sp;
 
-	if (policy_decrypted(skb))
+	if (policy_decrypted(kn, skb))
 		return NF_ACCEPT;	/* checked by input.c */
 	if (kipsec_flow_from_skb(skb, family, &fl))
 		return NF_ACCEPT;
@@ -163,15 +165,13 @@ static const struct nf_hook_ops kipsec_policy_ops[] = {
 	},
 };
 
-void kipsec_policy_init(void)
+int kipsec_policy_net_init(struct kipsec_net *kn)
 {
-	BUILD_BUG_ON(KIPSEC_MARK_OFF < KIPSEC_INPUT_CB_OFF + 8);
-	get_random_bytes(&kipsec_mark_cookie, sizeof(kipsec_mark_cookie));
-}
-
-int kipsec_policy_net_init(struct net *net)
-{
-	return nf_register_net_hooks(net, kipsec_policy_ops, ARRAY_SIZE(kipsec_policy_ops));
+	/* After IPCB/IP6CB and the defragmenter's state (struct ipfrag_skb_cb). */
+	BUILD_BUG_ON(sizeof(struct inet_skb_parm) + 16 > KIPSEC_MARK_OFF ||
+		     sizeof(struct inet6_skb_parm) + 16 > KIPSEC_MARK_OFF);
+	get_random_bytes(&kn->mark_cookie, sizeof(kn->mark_cookie));
+	return nf_register_net_hooks(kn->net, kipsec_policy_ops, ARRAY_SIZE(kipsec_policy_ops));
 }
 
 void kipsec_policy_net_exit(struct net *net)

@@ -30,7 +30,11 @@ tcp_check() {
 
 # cap_start NS DEV FILTER: capture FILTER on DEV in NS until cap_stop, which
 # prints the number of captured packets that are not ESP (ARP and ICMPv6,
-# i.e. neighbour discovery, aside) and the number of ESP packets.
+# i.e. neighbour discovery, aside) and the number of ESP packets.  IPv6
+# fragments of ESP packets are ESP (tcpdump's "esp" only sees an ESP header
+# right after the fixed header; IPv4 fragments keep protocol 50).
+CAP_CLEAR='not esp and not arp and not icmp6 and not (ip6 and ip6[6] == 44 and ip6[40] == 50)'
+
 cap_start() {
 	CAP_NS=$1
 	nsx "$1" tcpdump -n -i "$2" -w "$TMP/cap" "$3" 2>/dev/null &
@@ -41,7 +45,13 @@ cap_start() {
 cap_stop() {
 	local clear esp
 	sleep 0.3; kill "$CAP_PID"; wait "$CAP_PID" 2>/dev/null
-	clear=$(nsx "$CAP_NS" tcpdump -n -r "$TMP/cap" 'not esp and not arp and not icmp6' 2>/dev/null | wc -l)
+	clear=$(nsx "$CAP_NS" tcpdump -n -r "$TMP/cap" "$CAP_CLEAR" 2>/dev/null | wc -l)
 	esp=$(nsx "$CAP_NS" tcpdump -n -r "$TMP/cap" esp 2>/dev/null | wc -l)
 	echo "$clear $esp"
+}
+
+# cap_clear [N]: the first N (5) packets of the last capture that were not ESP.
+cap_clear() {
+	nsx "$CAP_NS" tcpdump -n -r "$TMP/cap" "$CAP_CLEAR" 2>/dev/null |
+		head -"${1:-5}"
 }
