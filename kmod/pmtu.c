@@ -7,7 +7,7 @@
  * "packet too big", carrying the largest clear packet that fits: the
  * sender (a local socket, or a host behind this gateway) lowers its path
  * MTU and TCP its MSS.  Other packets are encrypted and the ESP packet is
- * fragmented.
+ * fragmented, as with every packet of an SA flagged KIPSEC_SAF_NOPMTUDISC.
  *
  * The MTU is that of the device the ESP packet leaves by, not the route's
  * learned path MTU: in transport mode (and in tunnel mode between the two
@@ -90,8 +90,8 @@ bool kipsec_pmtu_exceeded(struct sk_buff *skb, u16 family, struct kipsec_sa *sa,
 	unsigned int mtu = READ_ONCE(dst->dev->mtu);
 	bool exceeded;
 
-	if (!skb_dst(skb))
-		return false;
+	if (!skb_dst(skb) || (sa->flags & KIPSEC_SAF_NOPMTUDISC))
+		return false;	/* the ESP packet is fragmented instead */
 	if (family == AF_INET)
 		exceeded = pmtu_exceeded4(skb, sa, mtu);
 	else
