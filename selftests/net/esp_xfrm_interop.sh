@@ -59,7 +59,7 @@ udp_check() {
 	local dst=$1 port=$((7000 + RANDOM % 1000)) tok="kipsec-$RANDOM-$RANDOM" l=UDP4 d=$1
 	[[ $dst == *:* ]] && { l=UDP6; d="[$dst]"; }
 	rm -f "$TMP/udp"
-	nsx a timeout 10 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
+	nsx a timeout 30 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
 	local pid=$!
 	wait_port u $port
 	echo "$tok" | nsx b socat -u STDIN "UDP:$d:$port"
@@ -134,7 +134,7 @@ out() {
 		tmpl proto esp mode $mode src $ao dst $bo level require
 	local o0 o1 tok=out-$RANDOM port=$((9000 + RANDOM % 500))
 	rm -f "$TMP/udp"
-	nsx b timeout 10 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
+	nsx b timeout 30 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
 	local pid=$!
 	WAIT_NS=b wait_port u $port
 	o0=$(stat OutPackets)
@@ -148,16 +148,20 @@ out() {
 	local clear esp
 	read -r clear esp <<<"$(cap_stop)"
 	tap_expect "$name: A's packets on the wire are only ESP ($esp ESP)" 0 "$clear"
+	[ "$clear" = 0 ] || cap_clear
 	nsx a kipsec sa flush; nsx a kipsec sp flush
 	ip -n "$NS_b" xfrm state flush; ip -n "$NS_b" xfrm policy flush
 }
 
 out transport 4 4 "${ALGS[0]}"
-out transport 6 6 "${ALGS[2]}"
-out tunnel 4 4 "${ALGS[3]}"
-out tunnel 6 6 "${ALGS[0]}"
-out tunnel 4 6 "${ALGS[1]}"
 out tunnel 6 4 "${ALGS[6]}"
+# The debug kernel (5-7 times slower) runs the two cases above.
+if [ "${KIPSEC_VM_KERNEL:-}" != debug ]; then
+	out transport 6 6 "${ALGS[2]}"
+	out tunnel 4 4 "${ALGS[3]}"
+	out tunnel 6 6 "${ALGS[0]}"
+	out tunnel 4 6 "${ALGS[1]}"
+fi
 [ -n "${OUT_ONLY:-}" ] && tap_done
 one transport 4 4 "${ALGS[0]}" tcp
 one transport 6 6 "${ALGS[0]}" tcp
