@@ -61,10 +61,19 @@ void kipsec_dp_exit(void)
 
 int kipsec_dp_net_init(struct kipsec_net *kn)
 {
-	return kipsec_output_net_init(kn->net);
+	int err;
+
+	err = kipsec_policy_net_init(kn);
+	if (err)
+		return err;
+	err = kipsec_output_net_init(kn->net);
+	if (err)
+		kipsec_policy_net_exit(kn->net);
+	return err;
 }
 
 void kipsec_dp_net_exit(struct kipsec_net *kn)
 {
 	kipsec_output_net_exit(kn->net);
+	kipsec_policy_net_exit(kn->net);
 }

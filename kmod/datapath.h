@@ -5,6 +5,7 @@
 
 #include <linux/skbuff.h>
 #include <net/ipv6.h>
+#include "stats.h"
 
 /* Above esp4/esp6 (0) and ipcomp/vti (which use 0 and 100 on other chains). */
 #define KIPSEC_XFRM_PRIORITY	10
@@ -25,6 +26,33 @@ int kipsec_esp_decline_cb(struct sk_buff *skb, int err);
 
 /* Where input.c and output.c keep their state in skb->cb (after IPCB). */
 #define KIPSEC_INPUT_CB_OFF	32
+
+struct kipsec_sa;
+struct dst_entry;
+
+/*
+ * pmtu.c: true when skb (clear, of family, not to be fragmented) would not
+ * fit dst, the route of its ESP packet through sa, once encapsulated; the
+ * sender got the ICMP error then, and the caller drops skb.
+ */
+bool kipsec_pmtu_exceeded(struct sk_buff *skb, u16 family, struct kipsec_sa *sa,
+			  const struct dst_entry *dst);
+/* The largest clear packet whose ESP packet through sa fits mtu (hl: IP header). */
+unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, unsigned int hl);
+
+/*
+ * policy.c: inbound policy checks.  kipsec_policy_check_decrypted() returns
+ * KIPSEC_STAT__MAX when the decrypted packet of flow fl may pass, else the
+ * counter of the reason to drop it; kipsec_policy_mark_decrypted() then
+ * tells the LOCAL_IN/FORWARD hooks it was checked already.
+ */
+struct kipsec_flow;
+struct kipsec_net;
+int kipsec_policy_net_init(struct kipsec_net *kn);
+void kipsec_policy_net_exit(struct net *net);
+enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kipsec_sa *sa,
+					       const struct kipsec_flow *fl);
+void kipsec_policy_mark_decrypted(struct kipsec_net *kn, struct sk_buff *skb);
 
 int kipsec_output_net_init(struct net *net);
 void kipsec_output_net_exit(struct net *net);

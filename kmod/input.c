@@ -11,6 +11,8 @@
  * accounting, selector check, and then the clear packet re-enters the stack
  * through netif_rx() on the device it came in on, as a fresh IP packet.
  */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
@@ -96,16 +98,37 @@ static int input_tunnel(struct sk_buff *skb, struct kipsec_sa *sa, u8 nexthdr)
 	return 0;
 }
 
-/* The decrypted packet matches the SA's selector (RFC 4301 5.2 step 4). */
-static bool input_sel_ok(struct sk_buff *skb, struct kipsec_sa *sa)
+/*
+ * The decrypted packet matches the SA's selector (RFC 4301 5.2 step 4) and
+ * the inbound policy (policy.c).  Returns KIPSEC_STAT__MAX or the counter of
+ * the reason to drop it.
+ */
+static enum kipsec_stat input_policy(struct sk_buff *skb, struct kipsec_sa *sa)
 {
+	u16 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct kipsec_flow fl;
 
-	if (!sa->sel.family)
-		return true;	/* no selector: any traffic */
-	if (kipsec_flow_from_skb(skb, sa->sel.family, &fl))
-		return false;
-	return kipsec_sel_match(&sa->sel, &fl);
+	if (kipsec_flow_from_skb(skb, family, &fl))
+		return KIPSEC_STAT_IN_HDR_ERROR;
+	if (sa->sel.family && !kipsec_sel_match(&sa->sel, &fl))
+		return KIPSEC_STAT_IN_STATE_MISMATCH;
+	return kipsec_policy_check_decrypted(sa->kn, sa, &fl);
+}
+
+/*
+ * The clear packet goes round the device's receive path again, where taps
+ * (tcpdump) read it from its link header: give it back the header it came
+ * with, naming the inner protocol, as XFRM does.
+ */
+static void input_rebuild_mac(struct sk_buff *skb)
+{
+	if (skb->mac_len == ETH_HLEN && skb->dev->type == ARPHRD_ETHER &&
+	    skb_mac_header_was_set(skb) && skb_headroom(skb) >= ETH_HLEN) {
+		skb_mac_header_rebuild(skb);
+		eth_hdr(skb)->h_proto = skb->protocol;
+	} else {
+		skb_reset_mac_header(skb);
+	}
 }
 
 static void input_finish(struct sk_buff *skb, int ret, void *ctx)
@@ -113,6 +136,7 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 	struct kipsec_sa *sa = KIPSEC_INPUT_CB(skb)->sa;
 	u64 seq = KIPSEC_INPUT_CB(skb)->seq;
 	struct kipsec_net *kn = sa->kn;
+	enum kipsec_stat why;
 	unsigned int len;
 	int err;
 
@@ -137,8 +161,10 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_MODE_ERROR, KIPSEC_SA_DROP_MALFORMED);
 		goto out;
 	}
-	if (!input_sel_ok(skb, sa)) {
-		input_drop(skb, sa, KIPSEC_STAT_IN_STATE_MISMATCH, KIPSEC_SA_DROP_SELECTOR);
+	why = input_policy(skb, sa);
+	if (why != KIPSEC_STAT__MAX) {
+		input_drop(skb, sa, why, why == KIPSEC_STAT_IN_HDR_ERROR ?
+			   KIPSEC_SA_DROP_MALFORMED : KIPSEC_SA_DROP_SELECTOR);
 		goto out;
 	}
 	if (!kipsec_sa_account(sa, len, false)) {
@@ -151,6 +177,7 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 
 	/* A new clear packet: no route, no conntrack entry, no checksum state. */
 	memset(skb->cb, 0, sizeof(skb->cb));
+	kipsec_policy_mark_decrypted(kn, skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	skb->ip_summed = CHECKSUM_NONE;
@@ -158,7 +185,7 @@ static void input_finish(struct sk_buff *skb, int ret, void *ctx)
 	if (sa->encap.type && sa->mode == KIPSEC_MODE_TRANSPORT)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->pkt_type = PACKET_HOST;
-	skb_reset_mac_header(skb);
+	input_rebuild_mac(skb);
 	skb_reset_transport_header(skb);
 	netif_rx(skb);
 out:

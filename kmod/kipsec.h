@@ -31,6 +31,7 @@ struct kipsec_net {
 	struct kipsec_stats __percpu *stats;	/* stats.h counters */
 	struct kipsec_dp_net *dp;		/* datapath: hooks, devices (datapath.c) */
 	struct kipsec_encap_net *encap;		/* ESP-in-UDP sockets (encap.c) */
+	u64 mark_cookie;			/* policy.c: marks decrypted packets */
 };
 
 extern unsigned int kipsec_net_id;

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Outbound IPv4 (LOCAL_OUT): SPD lookup on the packet's flow, the SA its
- * first template resolves to, ESP encryption, then the packet leaves
- * through ip_local_out().  Our output is ESP, and ESP is never looked up
- * (nor is a packet XFRM is about to transform), so there is no recursion.
- * IPv6, FORWARD and several templates are not done yet.
+ * Outbound: netfilter hooks on LOCAL_OUT (the host's own traffic) and
+ * FORWARD (a gateway protecting the networks behind it), IPv4 and IPv6.
+ * SPD lookup on the packet's flow, the SA its first template resolves to,
+ * the route of the ESP packet (the packet's own in transport mode, the
+ * outer family's in tunnel mode), the path MTU check (pmtu.c), ESP
+ * encryption, the new headers, and output_send().  Our output is ESP, and
+ * ESP is never looked up (nor is a packet XFRM is about to transform), so
+ * there is no recursion.
  */
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/dst.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 #include "compat.h"
 #include "kipsec.h"
@@ -21,6 +29,7 @@
 struct kipsec_output_cb {
 	struct kipsec_sa *sa;
 	unsigned int inner_len;
+	u16 family;	/* of the packet being protected */
 	u8 hl;		/* transport mode: IP header length, header kept in front */
 };
 
@@ -28,49 +37,86 @@ struct kipsec_output_cb {
 	((struct kipsec_output_cb *)((skb)->cb + KIPSEC_INPUT_CB_OFF))
 
 /* Transport mode: the IP header in front of the ESP header again. */
-static void output_transport_hdr(struct sk_buff *skb, unsigned int hl)
+static void output_transport_hdr(struct sk_buff *skb, u16 family, unsigned int hl)
 {
 	struct iphdr *iph;
 
 	skb_push(skb, hl);
 	skb_reset_network_header(skb);
+	if (family == AF_INET6) {
+		ipv6_hdr(skb)->nexthdr = IPPROTO_ESP;
+		ipv6_hdr(skb)->payload_len = htons(skb->len - hl);
+		return;
+	}
 	iph = ip_hdr(skb);
 	iph->protocol = IPPROTO_ESP;
 	iph->tot_len = htons(skb->len);
 	ip_send_check(iph);
 }
 
-static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, struct kipsec_sa *sa)
+static void output_outer4(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa)
 {
-	struct rtable *rt;
-	struct iphdr *iph;
-	struct flowi4 fl4 = {
-		.daddr = sa->id.daddr.a4,
-		.saddr = sa->saddr.a4,
-		.flowi4_proto = IPPROTO_ESP,
-	};
+	struct iphdr *iph = ip_hdr(skb);
 
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	if (skb_cow_head(skb, sizeof(*iph) + LL_RESERVED_SPACE(rt->dst.dev))) {
-		ip_rt_put(rt);
-		return -ENOMEM;
-	}
-	skb_dst_drop(skb);
-	skb_dst_set(skb, &rt->dst);
-	skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	iph = ip_hdr(skb);
 	*iph = (struct iphdr) {
-		.version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_ESP,
+		.version = 4, .ihl = 5, .protocol = IPPROTO_ESP,
+		.ttl = ip4_dst_hoplimit(skb_dst(skb)),
 		.saddr = sa->saddr.a4, .daddr = sa->id.daddr.a4,
 		.tot_len = htons(skb->len),
 	};
 	ip_select_ident(net, skb, NULL);
 	ip_send_check(iph);
 	skb->protocol = htons(ETH_P_IP);
+}
+
+static void output_outer6(struct sk_buff *skb, const struct kipsec_sa *sa)
+{
+	struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+	memset(ip6h, 0, sizeof(*ip6h));
+	ip6_flow_hdr(ip6h, 0, 0);
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = IPPROTO_ESP;
+	ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
+	ip6h->saddr = sa->saddr.in6;
+	ip6h->daddr = sa->id.daddr.in6;
+	skb->protocol = htons(ETH_P_IPV6);
+}
+
+/* Tunnel mode: a new outer header of the SA's family; skb's dst is the outer route. */
+static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa)
+{
+	unsigned int hl = sa->id.family == AF_INET ? sizeof(struct iphdr) :
+						     sizeof(struct ipv6hdr);
+
+	if (skb_cow_head(skb, hl + LL_RESERVED_SPACE(skb_dst(skb)->dev)))
+		return -ENOMEM;
+	skb_push(skb, hl);
+	skb_reset_network_header(skb);
+	if (sa->id.family == AF_INET)
+		output_outer4(net, skb, sa);
+	else
+		output_outer6(skb, sa);
 	return 0;
+}
+
+/*
+ * The last step of every ESP packet: the output function of the outer
+ * family.  A UDP encapsulation step (ESP-in-UDP) belongs here.  The ESP
+ * packet is a new packet for conntrack; it may be fragmented (path MTU was
+ * handled on the clear packet by pmtu.c).
+ */
+static void output_send(struct net *net, struct sk_buff *skb, u16 family)
+{
+	nf_reset_ct(skb);
+	skb->ignore_df = 1;
+	if (family == AF_INET) {
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+		ip_local_out(net, skb->sk, skb);
+	} else {
+		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		ip6_local_out(net, skb->sk, skb);
+	}
 }
 
 static void output_finish(struct sk_buff *skb, int err, void *ctx)
@@ -85,7 +131,7 @@ static void output_finish(struct sk_buff *skb, int err, void *ctx)
 		if (sa->mode == KIPSEC_MODE_TUNNEL)
 			err = output_tunnel_hdr(net, skb, sa);
 		else
-			output_transport_hdr(skb, cb->hl);
+			output_transport_hdr(skb, cb->family, cb->hl);
 	}
 	if (!err && sa->encap.type)
 		err = kipsec_encap_output(skb, sa);
@@ -96,24 +142,51 @@ static void output_finish(struct sk_buff *skb, int err, void *ctx)
 	}
 	KIPSEC_INC_STATS(kn, OUT_PACKETS);
 	KIPSEC_ADD_STATS(kn, OUT_BYTES, len);
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	/* The outer packet may exceed the MTU: fragment it rather than drop. */
-	skb->ignore_df = 1;
-	ip_local_out(net, skb->sk, skb);
+	output_send(net, skb, sa->id.family);
 out:
 	kipsec_sa_put(sa);
 }
 
-/* One packet, GSO already resolved: encrypt and send; consumes skb. */
-static void output_one(struct sk_buff *skb, struct kipsec_sa *sa)
+/*
+ * Transport mode: what goes inside ESP is the payload after the IP header
+ * (for IPv6 the fixed header: extension headers are protected with the
+ * payload, except hop-by-hop options, which must stay first).
+ */
+static int output_transport_prep(struct sk_buff *skb, u16 family, u8 *hl, u8 *nexthdr)
+{
+	if (family == AF_INET) {
+		*hl = ip_hdrlen(skb);
+		*nexthdr = ip_hdr(skb)->protocol;
+	} else {
+		*hl = sizeof(struct ipv6hdr);
+		*nexthdr = ipv6_hdr(skb)->nexthdr;
+		if (*nexthdr == NEXTHDR_HOP)
+			return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * One packet, GSO already resolved, dst its (referenced) route: encrypt and
+ * send; consumes skb and dst.
+ */
+static void output_one(struct sk_buff *skb, struct kipsec_sa *sa, struct dst_entry *dst,
+		       u16 family)
 {
 	struct kipsec_net *kn = sa->kn;
 	struct kipsec_esp_args args = { .spi = sa->id.spi, .esn = sa->flags & KIPSEC_SAF_ESN,
 					.done = output_finish };
 	struct kipsec_output_cb *cb = KIPSEC_OUTPUT_CB(skb);
-	unsigned int hlen = KIPSEC_ESP_HLEN + sa->crypto.ivlen, hl = ip_hdrlen(skb);
+	unsigned int hlen = KIPSEC_ESP_HLEN + sa->crypto.ivlen;
+	u8 hl = 0;
 	int err;
 
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	if (sa->mode == KIPSEC_MODE_TUNNEL)
+		args.nexthdr = family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+	else if (output_transport_prep(skb, family, &hl, &args.nexthdr))
+		goto drop;
 	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
 	    skb_cow_head(skb, hlen + 4 + 16))
 		goto drop;
@@ -130,12 +203,10 @@ static void output_one(struct sk_buff *skb, struct kipsec_sa *sa)
 		goto free;	/* being deleted */
 	cb->sa = sa;
 	cb->inner_len = skb->len;
+	cb->family = family;
 	cb->hl = hl;
-	if (sa->mode == KIPSEC_MODE_TUNNEL) {
-		args.nexthdr = IPPROTO_IPIP;
-	} else {
+	if (hl) {
 		/* Payload only; the header goes where ESP's will end. */
-		args.nexthdr = ip_hdr(skb)->protocol;
 		skb_pull(skb, hl);
 		memmove(skb->data - hlen - hl, skb->data - hl, hl);
 	}
@@ -149,50 +220,136 @@ free:
 	kfree_skb(skb);
 }
 
-static unsigned int kipsec_out4(struct sk_buff *skb,
-				const struct nf_hook_state *state)
+static struct dst_entry *output_route4(struct net *net, const struct kipsec_sa *sa)
 {
-	struct kipsec_net *kn = kipsec_pernet(state->net);
-	struct sk_buff *segs, *next;
+	struct flowi4 fl4 = {
+		.daddr = sa->id.daddr.a4,
+		.saddr = sa->saddr.a4,
+		.flowi4_proto = IPPROTO_ESP,
+	};
+	struct rtable *rt = ip_route_output_key(net, &fl4);
+
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+}
+
+static struct dst_entry *output_route6(struct net *net, const struct kipsec_sa *sa)
+{
+	struct flowi6 fl6 = {
+		.daddr = sa->id.daddr.in6,
+		.saddr = sa->saddr.in6,
+		.flowi6_proto = IPPROTO_ESP,
+	};
+	struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
+	int err = dst->error;
+
+	if (err) {
+		dst_release(dst);
+		return ERR_PTR(err);
+	}
+	return dst;
+}
+
+/*
+ * The route the ESP packet will take, referenced: in tunnel mode the outer
+ * destination's in the SA's family, in transport mode the packet's own.
+ */
+static struct dst_entry *output_route(struct net *net, struct sk_buff *skb,
+				      const struct kipsec_sa *sa)
+{
+	if (sa->mode == KIPSEC_MODE_TUNNEL)
+		return sa->id.family == AF_INET ? output_route4(net, sa) : output_route6(net, sa);
+	skb_dst_force(skb);
+	if (!skb_dst(skb))
+		return ERR_PTR(-EHOSTUNREACH);
+	return dst_clone(skb_dst(skb));
+}
+
+static bool output_is_esp(struct sk_buff *skb, u16 family)
+{
+	if (family == AF_INET)
+		return ip_hdr(skb)->protocol == IPPROTO_ESP;
+	return ipv6_hdr(skb)->nexthdr == IPPROTO_ESP;
+}
+
+/*
+ * The SA a packet must go through, or NULL with *verdict what to do with
+ * the packet (accept: no policy or bypass; drop: discard or no SA yet).
+ */
+static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u16 family,
+				   unsigned int *verdict)
+{
 	const struct kipsec_tmpl *t;
 	struct kipsec_flow fl;
 	struct kipsec_sp *sp;
 	struct kipsec_sa *sa;
 
-	if (ip_hdr(skb)->protocol == IPPROTO_ESP || kipsec_encap_is_ours(kn, skb, AF_INET) ||
+	*verdict = NF_ACCEPT;
+	if (output_is_esp(skb, family) || kipsec_encap_is_ours(kn, skb, family) ||
 	    (skb_dst(skb) && skb_dst(skb)->xfrm))
-		return NF_ACCEPT;	/* ours already, or Linux XFRM's */
-	if (kipsec_flow_from_skb(skb, AF_INET, &fl))
-		return NF_ACCEPT;
+		return NULL;	/* ours already, or Linux XFRM's */
+	if (kipsec_flow_from_skb(skb, family, &fl))
+		return NULL;
 	sp = kipsec_spd_lookup_rcu(kn, KIPSEC_DIR_OUT, &fl);
 	if (!sp || sp->action == KIPSEC_ACTION_BYPASS)
-		return NF_ACCEPT;
+		return NULL;
+	*verdict = NF_DROP;
 	if (sp->action == KIPSEC_ACTION_DISCARD || !sp->ntmpl) {
 		KIPSEC_INC_STATS(kn, OUT_POL_BLOCK);
-		return NF_DROP;
+		return NULL;
 	}
 	t = &sp->tmpl[0];
 	sa = kipsec_sa_find_out_rcu(kn, t, &fl);
-	if (!sa || (sa->mode == KIPSEC_MODE_TUNNEL && sa->id.family != AF_INET)) {
+	if (!sa) {
 		kipsec_acquire(kn, sp, t, &fl);
 		KIPSEC_INC_STATS(kn, OUT_NO_STATES);
-		return NF_DROP;
 	}
+	return sa;
+}
+
+/* Encrypt MTU-sized segments, never a 64 KB super-packet; consumes skb. */
+static void output_segments(struct sk_buff *skb, struct kipsec_sa *sa, struct dst_entry *dst,
+			    u16 family)
+{
+	struct sk_buff *segs, *next;
+
 	if (!skb_is_gso(skb)) {
-		output_one(skb, sa);
-		return NF_STOLEN;
+		output_one(skb, sa, dst_clone(dst), family);
+		return;
 	}
-	/* Encrypt MTU-sized segments, never a 64 KB super-packet. */
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs)) {
-		KIPSEC_INC_STATS(kn, OUT_ERROR);
-		return NF_DROP;
+		KIPSEC_INC_STATS(sa->kn, OUT_ERROR);
+		kfree_skb(skb);
+		return;
 	}
 	consume_skb(skb);
 	skb_list_walk_safe(segs, segs, next) {
 		skb_mark_not_on_list(segs);
-		output_one(segs, sa);
+		output_one(segs, sa, dst_clone(dst), family);
 	}
+}
+
+static unsigned int kipsec_out(struct sk_buff *skb, const struct nf_hook_state *state,
+			       u16 family)
+{
+	struct kipsec_net *kn = kipsec_pernet(state->net);
+	struct dst_entry *dst;
+	unsigned int verdict;
+	struct kipsec_sa *sa;
+
+	sa = output_sa(kn, skb, family, &verdict);
+	if (!sa)
+		return verdict;
+	dst = output_route(state->net, skb, sa);
+	if (IS_ERR(dst)) {
+		KIPSEC_INC_STATS(kn, OUT_ERROR);
+		return NF_DROP;
+	}
+	if (kipsec_pmtu_exceeded(skb, family, sa, dst))
+		kfree_skb(skb);
+	else
+		output_segments(skb, sa, dst, family);
+	dst_release(dst);
 	return NF_STOLEN;
 }
 
@@ -201,29 +358,58 @@ static unsigned int kipsec_out4(struct sk_buff *skb,
  * inbound ESP touches the same SA lock and per-CPU counters from softirq.
  * Disabling BH here keeps one locking rule for both directions.
  */
-static unsigned int kipsec_out4_hook(void *priv, struct sk_buff *skb,
-				     const struct nf_hook_state *state)
+static unsigned int kipsec_out_local_hook(void *priv, struct sk_buff *skb,
+					  const struct nf_hook_state *state)
 {
 	unsigned int verdict;
 
 	local_bh_disable();
-	verdict = kipsec_out4(skb, state);
+	verdict = kipsec_out(skb, state, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6);
 	local_bh_enable();
 	return verdict;
 }
 
+/* Forwarded packets (softirq); the time stamp cleared as ip_forward_finish() does. */
+static unsigned int kipsec_out_fwd_hook(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	skb_clear_tstamp(skb);
+	return kipsec_out(skb, state, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6);
+}
+
 static const struct nf_hook_ops kipsec_out_ops[] = {
 	{
-		.hook = kipsec_out4_hook,
+		.hook = kipsec_out_local_hook,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_LOCAL_OUT,
 		/* After conntrack/NAT saw the clear packet, before filter. */
 		.priority = NF_IP_PRI_FILTER - 1,
 	},
+	{
+		.hook = kipsec_out_local_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP6_PRI_FILTER - 1,
+	},
+	{
+		.hook = kipsec_out_fwd_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_FORWARD,
+		/* After filter: the firewall sees (and may drop) the clear packet. */
+		.priority = NF_IP_PRI_FILTER + 1,
+	},
+	{
+		.hook = kipsec_out_fwd_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_FORWARD,
+		.priority = NF_IP6_PRI_FILTER + 1,
+	},
 };
 
 int kipsec_output_net_init(struct net *net)
 {
+	BUILD_BUG_ON(sizeof(struct kipsec_output_cb) + KIPSEC_INPUT_CB_OFF >
+		     sizeof_field(struct sk_buff, cb));
 	return nf_register_net_hooks(net, kipsec_out_ops, ARRAY_SIZE(kipsec_out_ops));
 }
 

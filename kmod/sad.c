@@ -121,13 +121,24 @@ static bool kipsec_sa_fits_tmpl(const struct kipsec_sa *sa, const struct kipsec_
 	return kipsec_addr_equal(family, &sa->saddr, &fl->saddr);
 }
 
+/* The outer family and destination template t asks for on behalf of flow fl. */
+static u16 kipsec_tmpl_dst(const struct kipsec_tmpl *t, const struct kipsec_flow *fl,
+			   const union kipsec_addr **d)
+{
+	if (t->mode == KIPSEC_MODE_TUNNEL) {
+		*d = &t->daddr;
+		return t->family;
+	}
+	*d = &fl->daddr;
+	return fl->family;
+}
+
 struct kipsec_sa *kipsec_sa_find_out_rcu(struct kipsec_net *kn,
 					 const struct kipsec_tmpl *t,
 					 const struct kipsec_flow *fl)
 {
-	bool tunnel = t->mode == KIPSEC_MODE_TUNNEL;
-	const union kipsec_addr *d = tunnel ? &t->daddr : &fl->daddr;
-	u16 family = tunnel ? t->family : fl->family;
+	const union kipsec_addr *d;
+	u16 family = kipsec_tmpl_dst(t, fl, &d);
 	struct kipsec_sa *sa;
 	u32 h = kipsec_sa_out_hash(t->proto, family, d);
 
@@ -135,6 +146,15 @@ struct kipsec_sa *kipsec_sa_find_out_rcu(struct kipsec_net *kn,
 		if (kipsec_sa_fits_tmpl(sa, t, fl, family, d))
 			return sa;
 	return NULL;
+}
+
+bool kipsec_sa_matches_tmpl(const struct kipsec_sa *sa, const struct kipsec_tmpl *t,
+			    const struct kipsec_flow *fl)
+{
+	const union kipsec_addr *d;
+	u16 family = kipsec_tmpl_dst(t, fl, &d);
+
+	return kipsec_sa_fits_tmpl(sa, t, fl, family, d);
 }
 
 /* Time limits: the earliest pending soft or hard deadline, in seconds. */

@@ -162,6 +162,14 @@ struct kipsec_sa *kipsec_sa_find_out_rcu(struct kipsec_net *kn,
 					 const struct kipsec_tmpl *t,
 					 const struct kipsec_flow *fl);
 
+/*
+ * Whether sa is an SA template t (of a policy matching flow fl) calls for:
+ * the same test as kipsec_sa_find_out_rcu(), used inbound to check that a
+ * decrypted packet came through the SA its policy requires.
+ */
+bool kipsec_sa_matches_tmpl(const struct kipsec_sa *sa, const struct kipsec_tmpl *t,
+			    const struct kipsec_flow *fl);
+
 static inline void kipsec_sa_hold(struct kipsec_sa *sa)
 {
 	refcount_inc(&sa->ref);
