@@ -74,7 +74,9 @@ ns_create() {
 	done
 }
 
-# nsx NAME CMD...: runs CMD in namespace NAME.
+# nsx NAME CMD...: runs CMD in namespace NAME.  Not for a program started
+# with & and killed later: $! would be the subshell, and killing it leaves the
+# program running; use ip netns exec "$NS_NAME" CMD & there.
 nsx() { local n=$1; shift; ip netns exec "$NS_PREFIX-$n" "$@"; }
 
 # link_ns A ADDR_A B ADDR_B [ADDR6_A ADDR6_B]: veth between namespaces A and B

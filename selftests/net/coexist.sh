@@ -61,7 +61,7 @@ tcp_transfer() {
 # with tcpdump on y's link seeing only ESP between the hosts.
 phase() {
 	local name=$1 f A B sp before after
-	nsx y tcpdump --immediate-mode -U -n -i to-x -w "$TMP/cap" 2>/dev/null &
+	ip netns exec "$NS_y" tcpdump --immediate-mode -U -n -i to-x -w "$TMP/cap" >/dev/null 2>&1 &
 	local dump=$!
 	sleep 0.5
 	for f in 4 6; do

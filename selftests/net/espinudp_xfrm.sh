@@ -153,7 +153,7 @@ teardown() {
 # capture FILE [FILTER]: tcpdump on the NAT's outside link until capture_end.
 capture() {
 	rm -f "$TMP/tcpdump.err"
-	ip netns exec "$NS_nat" tcpdump -U -n -i to-out -w "$1" ${2:-} 2>"$TMP/tcpdump.err" &
+	ip netns exec "$NS_nat" tcpdump --immediate-mode -U -n -i to-out -w "$1" ${2:-} 2>"$TMP/tcpdump.err" &
 	DUMP=$!
 	for _ in $(seq 100); do
 		grep -q listening "$TMP/tcpdump.err" 2>/dev/null && break

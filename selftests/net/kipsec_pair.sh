@@ -69,9 +69,9 @@ case_() {
 	fi
 	# What each side sends (-Q out): a receiver's tap also shows the
 	# packets it decrypted.
-	nsx a tcpdump --immediate-mode -U -Q out -n -i to-b -w "$TMP/cap.a" 2>/dev/null &
+	ip netns exec "$NS_a" tcpdump --immediate-mode -U -Q out -n -i to-b -w "$TMP/cap.a" >/dev/null 2>&1 &
 	local cap=$!
-	nsx b tcpdump --immediate-mode -U -Q out -n -i to-a -w "$TMP/cap.b" 2>/dev/null &
+	ip netns exec "$NS_b" tcpdump --immediate-mode -U -Q out -n -i to-a -w "$TMP/cap.b" >/dev/null 2>&1 &
 	local capb=$! a0 b0
 	sleep 0.5
 	a0=$(packets a 0x100); b0=$(packets b 0x100)

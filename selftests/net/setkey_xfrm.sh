@@ -53,7 +53,7 @@ reset() {
 # through the tunnel is repeated until the capture holds it.
 capture_start() {
 	rm -f "$TMP/cap.pcap" "$TMP/cap.err"
-	nsx m tcpdump --immediate-mode -i to-b -nn -U -w "$TMP/cap.pcap" >"$TMP/cap.err" 2>&1 &
+	ip netns exec "$NS_m" tcpdump --immediate-mode -i to-b -nn -U -w "$TMP/cap.pcap" >"$TMP/cap.err" 2>&1 &
 	TCPDUMP=$!
 	for _ in $(seq 50); do grep -q listening "$TMP/cap.err" && break; sleep 0.1; done
 	sleep 0.3
