@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-debug: yes
+# kipsec-debug: full
 # ESP in UDP (RFC 3948) between kipsec and Linux XFRM across an nftables
 # masquerade NAT in its own netns:
 #   in (10.0.1.2) -- nat (10.0.1.1 | 192.0.2.1, masquerade) -- out (192.0.2.2)
