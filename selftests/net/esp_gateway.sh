@@ -84,7 +84,7 @@ site() {
 	tap_expect "$h2: 3 pings: kipsec OutPackets +3 InPackets +3 on gwa" \
 		"3 3" "$(($(stat OutPackets) - o0)) $(($(stat InPackets) - i0))"
 	path_mtu "$h2" "$3" "$4"
-	cap_start gwa to-gwb "ip or ip6"
+	cap_start gwa to-gwb "ip or ip6" out
 	TCP_MB=$MB tap_check "$h2: $MB MB TCP h1 -> h2 checked by sha256 (1400 MTU link)" \
 		tcp_check "$h2" h1 h2
 	TCP_MB=$MB tap_check "$h2: $MB MB TCP h2 -> h1 checked by sha256" tcp_check "$h1" h2 h1

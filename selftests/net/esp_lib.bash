@@ -28,7 +28,9 @@ tcp_check() {
 	[ "$(sha256sum <"$TMP/data" | cut -d' ' -f1)" = "$(sha256sum <"$TMP/recv" | cut -d' ' -f1)" ]
 }
 
-# cap_start NS DEV FILTER: capture FILTER on DEV in NS until cap_stop, which
+# cap_start NS DEV FILTER [in|out]: capture FILTER on DEV in NS until cap_stop
+# (a receiver's tap also shows what it decrypted, as with XFRM tunnel mode:
+# "out" on the sender sees the wire only), which
 # prints the number of captured packets that are not ESP (ARP and ICMPv6,
 # i.e. neighbour discovery, aside) and the number of ESP packets.  IPv6
 # fragments of ESP packets are ESP (tcpdump's "esp" only sees an ESP header
@@ -38,7 +40,7 @@ CAP_CLEAR="not esp and not ($CLEAR_OK) and not (icmp6 and ip6[40] < 128) and not
 cap_start() {
 	CAP_NS=$1
 	# Not through nsx: $! must be tcpdump itself for cap_stop's kill.
-	ip netns exec "$NS_PREFIX-$1" tcpdump --immediate-mode -U -n -i "$2" -w "$TMP/cap" "$3" \
+	ip netns exec "$NS_PREFIX-$1" tcpdump --immediate-mode -U -Q "${4:-inout}" -n -i "$2" -w "$TMP/cap" "$3" \
 		>/dev/null 2>&1 &
 	CAP_PID=$!
 	sleep 0.5

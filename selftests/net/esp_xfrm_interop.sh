@@ -99,7 +99,7 @@ one() {
 		tap_fail "$name: UDP datagram decrypted" "$(nsx a kipsec stats | awk '$2 != 0')"
 	fi
 	if [ "${5:-}" = tcp ]; then
-		cap_start a to-b "src host $bo"
+		cap_start b to-a "src host $bo" out
 		tap_check "$name: 1 MB TCP transfer checked by sha256" tcp_check "$ai"
 		local clear esp
 		read -r clear esp <<<"$(cap_stop)"
@@ -143,7 +143,7 @@ out() {
 	o1=$(stat OutPackets)
 	tap_expect "$name: UDP datagram decrypted by XFRM, kipsec OutPackets +1" \
 		"$tok 1" "$(cat "$TMP/udp" 2>/dev/null) $((o1 - o0))"
-	cap_start b to-a "src host $ao"
+	cap_start a to-b "src host $ao" out
 	tap_check "$name: 1 MB TCP transfer A -> B checked by sha256" tcp_check "$bi" a b
 	local clear esp
 	read -r clear esp <<<"$(cap_stop)"
