@@ -203,8 +203,8 @@ static int parse_subnets(const char *v, struct ts_list *l)
 
 /* Options recognised but belonging to features this kiked does not have. */
 static const char *const unsupported[] = {
-	"mediation", "mediated_by", "me_peerid", "leftcert", "rightcert",
-	"rightca", "leftca", "leftsourceip", "rightsourceip", "compress",
+	"mediation", "mediated_by", "me_peerid", "rightcert",
+	"leftca", "leftsourceip", "rightsourceip", "compress",
 	"fragmentation", "leftfirewall", "rightfirewall", "leftupdown",
 	"aggressive", "reauth", "forceencaps", "closeaction",
 };
