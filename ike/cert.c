@@ -183,8 +183,27 @@ int cert_conn_load(struct conn *c)
 		return -1;
 	}
 	c->cert = x;
-	if (!c->leftid[0])
+	if (!c->leftid[0]) {
 		name_str(X509_get_subject_name(x), c->leftid, sizeof(c->leftid));
+		c->leftid_cert = true;
+	}
+	return 0;
+}
+
+/* The subject as encoded in the certificate (string types kept). */
+int cert_subject_id(const struct conn *c, struct ike_id *id)
+{
+	unsigned char *d = NULL;
+	int l = i2d_X509_NAME(X509_get_subject_name(c->cert), &d);
+
+	if (l <= 0 || (size_t)l > sizeof(id->data)) {
+		OPENSSL_free(d);
+		return -1;
+	}
+	id->type = ID_DER_ASN1_DN;
+	id->len = (size_t)l;
+	memcpy(id->data, d, (size_t)l);
+	OPENSSL_free(d);
 	return 0;
 }
 

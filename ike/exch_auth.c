@@ -95,6 +95,14 @@ static int our_auth(struct ike_sa *sa, const uint8_t *id, size_t idlen,
 	return ret;
 }
 
+/* leftid, or the exact subject DN of leftcert when leftid defaulted to it. */
+static int our_id(const struct conn *c, struct ike_id *id)
+{
+	if (c->leftid_cert)
+		return cert_subject_id(c, id);
+	return id_from_string(c->leftid, id);
+}
+
 /* ID payload body (type, 3 reserved, data) into b; returns body offset. */
 static size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id)
 {
@@ -153,7 +161,7 @@ int auth_request(struct ike_sa *sa)
 	size_t idoff;
 	const char *why = "";
 
-	if (id_from_string(c->leftid, &idi)) {
+	if (our_id(c, &idi)) {
 		logm(SS_CFG, L_ERR, "conn %s: leftid=%s: cannot encode (DN identities need certificates)",
 		     c->name, c->leftid);
 		goto fail;
@@ -357,7 +365,7 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	ch->spi_out = get_u32be(chosen.spi);
 	ch->spi_in = new_spi();
 	put_u32be(chosen.spi, ch->spi_in);
-	if (id_from_string(c->leftid, &myid))
+	if (our_id(c, &myid))
 		goto dead;
 	mb_init(&in);
 	idoff = put_id(&in, PL_IDR, &myid);

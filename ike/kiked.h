@@ -276,6 +276,7 @@ struct conn {
 	/* Certificates (cert.c): leftauth/rightauth=pubkey, our cert (X509 *). */
 	bool lpub, rpub;
 	char leftcert[256], rightca[256];
+	bool leftid_cert;		/* leftid is leftcert's subject */
 	void *cert;
 };
 
@@ -456,6 +457,7 @@ extern const char *g_certdir;	/* relative leftcert (certs/), keys (private/) */
 int cert_key_load(const char *file);
 void cert_keys_clear(void);
 int cert_conn_load(struct conn *c);
+int cert_subject_id(const struct conn *c, struct ike_id *id);
 int dn_to_der(const char *s, uint8_t *out, size_t *len);
 void dn_str(const uint8_t *der, size_t len, char *out, size_t olen);
 void cert_put_cert(struct msg_builder *b, const struct conn *c);

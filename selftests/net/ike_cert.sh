@@ -90,6 +90,10 @@ conn t
   ike=aes256gcm16-prfsha256-ecp256!
   esp=aes128gcm16!
   auto=$3" ": $kind $T/charon-$k.key"
+	# charon answers NO_PROPOSAL_CHOSEN until starter has loaded conn t.
+	for _ in $(seq $WAIT); do
+		charon_x "$T" ipsec statusall 2>/dev/null | grep -q "^ *t: " && break; sleep 0.1
+	done
 	[ "$2" = start ] && { ip netns exec $A "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
 		--cacerts "$T/cacerts" --ctl "$T/k.ctl" --foreground --debug ike=2 >"$T/kiked.log" 2>&1 &
 		KP=$!; }
@@ -103,7 +107,20 @@ up() {	# $1 key type $2 role
 	charon_x "$T" ipsec status | grep -q "t\[1\]: ESTABLISHED.*C=CH, O=kipsec test, CN=kiked-$1" ||
 	{ tail -3 "$T/kiked.log" | sed 's/^/# /'; false; }
 }
-tunnel_ping() { ip netns exec $A ping -q -c 3 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null; }
+# Packets counted by charon's inbound XFRM SA (192.0.2.1 -> 192.0.2.2).
+xfrm_in_pkts() {
+	ip -s -n $B xfrm state | awk '/^src 192.0.2.1 dst 192.0.2.2/ { i = 1 }
+		/^src 192.0.2.2/ { i = 0 }
+		i && /\(packets\)/ { sub(/\(packets\).*/, ""); sub(/.*, /, ""); print; exit }'
+}
+# 3 pings answered, and charon's inbound SA decrypted at least those 3
+# (B drops clear 10.1/24 -> 10.2/24 packets: charon's policy requires ESP).
+tunnel_ping() {
+	local n
+	ip netns exec $A ping -q -c 3 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || return 1
+	n=$(xfrm_in_pkts)
+	[ "${n:-0}" -ge 3 ] || { echo "# charon's inbound SA counted ${n:-no} packets"; return 1; }
+}
 
 start_both ec start add
 check "ECDSA certificates, kiked initiates: both sides authenticated the other's cert" up ec initiator
