@@ -111,7 +111,7 @@ up() {	# $1 key type $2 role
 xfrm_in_pkts() {
 	ip -s -n $B xfrm state | awk '/^src 192.0.2.1 dst 192.0.2.2/ { i = 1 }
 		/^src 192.0.2.2/ { i = 0 }
-		i && /\(packets\)/ { sub(/\(packets\).*/, ""); sub(/.*, /, ""); print; exit }'
+		i && /[0-9]\(bytes\), [0-9]+\(packets\)/ { sub(/\(packets\).*/, ""); sub(/.*, /, ""); print; exit }'
 }
 # 3 pings answered, and charon's inbound SA decrypted at least those 3
 # (B drops clear 10.1/24 -> 10.2/24 packets: charon's policy requires ESP).
