@@ -203,8 +203,8 @@ static int parse_subnets(const char *v, struct ts_list *l)
 
 /* Options recognised but belonging to features this kiked does not have. */
 static const char *const unsupported[] = {
-	"mediation", "mediated_by", "me_peerid", "leftcert", "rightcert",
-	"rightca", "leftca", "leftsourceip", "rightsourceip", "compress",
+	"mediation", "mediated_by", "me_peerid", "rightcert",
+	"leftca", "leftsourceip", "rightsourceip", "compress",
 	"fragmentation", "leftfirewall", "rightfirewall", "leftupdown",
 	"aggressive", "reauth", "forceencaps", "closeaction",
 };
@@ -290,8 +290,23 @@ static int apply_kv(struct conn *c, const struct kv *kv, const char *file)
 			BAD("kiked speaks IKEv2 only, expected 'ikev2'");
 	} else if (!strcmp(k, "authby") || !strcmp(k, "leftauth") ||
 		   !strcmp(k, "rightauth")) {
-		if (strcmp(v, "psk") && strcmp(v, "secret"))
-			BAD("only pre-shared keys are supported yet, expected 'psk' or 'secret'");
+		bool pub = !strcmp(v, "pubkey") || !strcmp(v, "rsasig") ||
+			   !strcmp(v, "ecdsasig") || !strcmp(v, "rsa") ||
+			   !strcmp(v, "ecdsa");
+
+		if (!pub && strcmp(v, "psk") && strcmp(v, "secret"))
+			BAD("expected psk, secret, pubkey, rsasig or ecdsasig");
+		if (k[0] != 'r')
+			c->lpub = pub;
+		if (k[0] != 'l')
+			c->rpub = pub;
+	} else if (!strcmp(k, "leftcert")) {
+		snprintf(c->leftcert, sizeof(c->leftcert), "%s", v);
+	} else if (!strcmp(k, "rightca")) {
+		snprintf(c->rightca, sizeof(c->rightca), "%s", v);
+	} else if (!strcmp(k, "leftsendcert")) {
+		if (strcmp(v, "always") && strcmp(v, "yes") && strcmp(v, "ifasked"))
+			BAD("kiked always sends its certificate, expected 'always' or 'ifasked'");
 	} else if (!strcmp(k, "type")) {
 		if (!strcmp(v, "transport"))
 			c->transport = true;
@@ -461,10 +476,14 @@ static void orient(struct conn *c)
 		c->rsub = t.lsub;
 		c->lsub_set = t.rsub_set;
 		c->rsub_set = t.lsub_set;
+		c->lpub = t.rpub;
+		c->rpub = t.lpub;
 	}
-	if (!c->leftid[0] && c->laddr.ss_family)
+	/* With certificates, leftid defaults to the subject DN and the peer
+	 * may present any ID its certificate proves. */
+	if (!c->leftid[0] && c->laddr.ss_family && !c->leftcert[0])
 		snprintf(c->leftid, sizeof(c->leftid), "%s", c->left);
-	if (!c->rightid[0] && c->raddr.ss_family)
+	if (!c->rightid[0] && c->raddr.ss_family && !c->rpub)
 		snprintf(c->rightid, sizeof(c->rightid), "%s", c->right);
 	if (!c->lsub_set && c->laddr.ss_family)
 		parse_subnets(c->left, &c->lsub);
@@ -508,6 +527,8 @@ int conf_load(struct config *cf, const char *conf, const char *secrets)
 		if ((def && apply_sec(c, &rc, def, 0)) || apply_sec(c, &rc, s, 0))
 			return -1;
 		orient(c);
+		if (cert_conn_load(c))
+			return -1;
 		if (!c->raddr.ss_family && c->auto_mode >= AUTO_ROUTE) {
 			logm(SS_CFG, L_ERR, "%s:%d: conn %s: auto=%s needs a concrete right= address",
 			     conf, s->line, c->name, c->auto_mode == AUTO_ROUTE ? "route" : "start");
@@ -517,7 +538,8 @@ int conf_load(struct config *cf, const char *conf, const char *secrets)
 	return secrets ? secrets_load(cf, secrets) : 0;
 }
 
-/* Lines: [ID ...] : PSK "secret" */
+/* Lines: [ID ...] : PSK "secret", or : RSA|ECDSA FILE (a PEM private key,
+ * relative paths under g_certdir/private). */
 int secrets_load(struct config *cf, const char *path)
 {
 	struct stat st;
@@ -539,6 +561,7 @@ int secrets_load(struct config *cf, const char *path)
 		logm(SS_CFG, L_ERR, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	cert_keys_clear();
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *colon, *save = NULL, *kind, *val;
 		struct secret *sec;
@@ -557,8 +580,15 @@ int secrets_load(struct config *cf, const char *path)
 		}
 		*colon = 0;
 		kind = trim(colon + 1);
+		if ((!strncmp(kind, "RSA", 3) || !strncmp(kind, "ECDSA", 5)) &&
+		    isspace((unsigned char)kind[kind[0] == 'R' ? 3 : 5])) {
+			val = trim(kind + (kind[0] == 'R' ? 3 : 5));
+			if (unquote(val) || cert_key_load(val))
+				goto fail;
+			continue;
+		}
 		if (strncmp(kind, "PSK", 3) || !isspace((unsigned char)kind[3])) {
-			logm(SS_CFG, L_WARN, "%s:%d: secret type '%.8s' is not supported by kiked (only PSK); ignored",
+			logm(SS_CFG, L_WARN, "%s:%d: secret type '%.8s' is not supported by kiked (only PSK, RSA, ECDSA); ignored",
 			     path, ln, kind);
 			continue;
 		}
@@ -648,7 +678,10 @@ int id_from_string(const char *s, struct ike_id *id)
 			return -1;
 		memcpy(id->data, s + 1, id->len);
 	} else if (strchr(s, '=')) {
-		return -1;	/* DN needs certificates support */
+		id->len = sizeof(id->data);
+		if (dn_to_der(s, id->data, &id->len))
+			return -1;
+		id->type = ID_DER_ASN1_DN;
 	} else {
 		id->type = strchr(s, '@') ? ID_RFC822_ADDR : ID_FQDN;
 		id->len = strlen(s);
@@ -680,6 +713,9 @@ void id_str(const struct ike_id *id, char *out, size_t len)
 		for (char *p = out; *p; p++)
 			if (!isprint((unsigned char)*p))
 				*p = '?';
+		return;
+	case ID_DER_ASN1_DN:
+		dn_str(id->data, id->len, out, len);
 		return;
 	case ID_KEY_ID: {
 		size_t o = (size_t)snprintf(out, len, "@#");

@@ -13,19 +13,35 @@
 static const char key_pad[] = "Key Pad for IKEv2";
 
 /*
- * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <SignedOctets>), SignedOctets =
- * RealMessage | Nonce(peer) | prf(SK_p, IDbody)  (RFC 7296 2.15).
+ * SignedOctets = RealMessage | Nonce(peer) | prf(SK_p, IDbody) (RFC 7296
+ * 2.15), for the PSK MAC and for signatures alike.
  */
+static int signed_octets(struct ike_sa *sa, bool for_initiator,
+			 const uint8_t *idpl, size_t idlen, struct buf *out)
+{
+	const struct buf *msg = for_initiator ? &sa->init_i : &sa->init_r;
+	const struct buf *nonce = for_initiator ? &sa->nr : &sa->ni;
+	uint8_t mac[64];
+
+	if (prf(sa->s.prf, for_initiator ? sa->sk_pi : sa->sk_pr,
+		prf_len(sa->s.prf), idpl, idlen, mac) ||
+	    buf_set(out, msg->p, msg->len) || buf_cat(out, nonce->p, nonce->len) ||
+	    buf_cat(out, mac, prf_len(sa->s.prf))) {
+		buf_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <SignedOctets>). */
 int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 	     size_t idlen, uint8_t *out, size_t *outlen, const char **why)
 {
 	const struct conn *c = sa->conn;
 	const struct secret *sec;
-	const struct buf *msg = for_initiator ? &sa->init_i : &sa->init_r;
-	const struct buf *nonce = for_initiator ? &sa->nr : &sa->ni;
 	size_t pl = prf_len(sa->s.prf);
-	uint8_t key[64], *oct;
-	size_t ol = msg->len + nonce->len + pl;
+	struct buf oct = { 0 };
+	uint8_t key[64];
 	int ret = -1;
 
 	sec = secret_find(&g_conf, c->leftid, c->rightid[0] ? c->rightid : "%any");
@@ -33,25 +49,58 @@ int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 		*why = "no PSK in the secrets file for these IDs";
 		return -1;
 	}
-	oct = malloc(ol);
-	if (!oct)
+	if (signed_octets(sa, for_initiator, idpl, idlen, &oct))
 		return -1;
-	memcpy(oct, msg->p, msg->len);
-	memcpy(oct + msg->len, nonce->p, nonce->len);
-	if (prf(sa->s.prf, for_initiator ? sa->sk_pi : sa->sk_pr, pl, idpl,
-		idlen, oct + msg->len + nonce->len))
-		goto out;
 	if (prf(sa->s.prf, (const uint8_t *)sec->psk, sec->psk_len,
 		(const uint8_t *)key_pad, strlen(key_pad), key))
 		goto out;
-	if (prf(sa->s.prf, key, pl, oct, ol, out))
+	if (prf(sa->s.prf, key, pl, oct.p, oct.len, out))
 		goto out;
 	*outlen = pl;
 	ret = 0;
 out:
 	wipe(key, sizeof(key));
-	free(oct);
+	buf_free(&oct);
 	return ret;
+}
+
+/*
+ * Our AUTH data for the ID body: a PSK MAC, or with leftauth=pubkey a
+ * Digital Signature (RFC 7427) with leftcert's key.
+ */
+static int our_auth(struct ike_sa *sa, const uint8_t *id, size_t idlen,
+		    struct buf *out, uint8_t *method, const char **why)
+{
+	struct buf oct = { 0 };
+	uint8_t mac[64];
+	size_t ml = 0;
+	int ret;
+
+	if (!sa->conn->lpub) {
+		*method = AUTH_METHOD_PSK;
+		ret = psk_auth(sa, sa->initiator, id, idlen, mac, &ml, why) ||
+		      buf_set(out, mac, ml);
+		wipe(mac, sizeof(mac));
+		return ret ? -1 : 0;
+	}
+	*method = AUTH_METHOD_DSIG;
+	if (!sa->conn->cert) {
+		*why = "leftauth=pubkey needs leftcert=";
+		return -1;
+	}
+	if (signed_octets(sa, sa->initiator, id, idlen, &oct))
+		return -1;
+	ret = cert_sign(sa->conn, oct.p, oct.len, out, why);
+	buf_free(&oct);
+	return ret;
+}
+
+/* leftid, or the exact subject DN of leftcert when leftid defaulted to it. */
+static int our_id(const struct conn *c, struct ike_id *id)
+{
+	if (c->leftid_cert)
+		return cert_subject_id(c, id);
+	return id_from_string(c->leftid, id);
 }
 
 /* ID payload body (type, 3 reserved, data) into b; returns body offset. */
@@ -67,14 +116,14 @@ static size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id 
 	return s + 4;
 }
 
-static void put_auth(struct msg_builder *b, const uint8_t *a, size_t l)
+static void put_auth(struct msg_builder *b, uint8_t method, const struct buf *a)
 {
 	size_t s = mb_pl_begin(b, PL_AUTH);
 
-	mb_u8(b, AUTH_METHOD_PSK);
+	mb_u8(b, method);
 	mb_u8(b, 0);
 	mb_u16(b, 0);
-	mb_put(b, a, l);
+	mb_put(b, a->p, a->len);
 	mb_pl_end(b, s);
 }
 
@@ -107,27 +156,32 @@ int auth_request(struct ike_sa *sa)
 	struct proposal props[CONF_MAX_PROPS];
 	struct msg_builder in, out;
 	struct ike_id idi, idr;
-	uint8_t auth[64], spi[4];
-	size_t al = 0, idoff;
+	struct buf auth = { 0 };
+	uint8_t spi[4], method;
+	size_t idoff;
 	const char *why = "";
 
-	if (id_from_string(c->leftid, &idi)) {
+	if (our_id(c, &idi)) {
 		logm(SS_CFG, L_ERR, "conn %s: leftid=%s: cannot encode (DN identities need certificates)",
 		     c->name, c->leftid);
 		goto fail;
 	}
 	mb_init(&in);
 	idoff = put_id(&in, PL_IDI, &idi);
-	if (psk_auth(sa, true, in.buf + idoff, in.len - idoff, auth, &al, &why)) {
+	if (our_auth(sa, in.buf + idoff, in.len - idoff, &auth, &method, &why)) {
 		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate: %s (local ID %s, peer ID %s)",
 		     c->name, why, c->leftid, c->rightid);
 		goto fail;
 	}
+	if (c->lpub)
+		cert_put_cert(&in, c);
+	if (c->rpub)
+		cert_put_certreq(&in);
 	if (c->rightid[0] && strcmp(c->rightid, "%any") &&
 	    !id_from_string(c->rightid, &idr))
 		put_id(&in, PL_IDR, &idr);
-	put_auth(&in, auth, al);
-	wipe(auth, sizeof(auth));
+	put_auth(&in, method, &auth);
+	buf_wipe(&auth);
 	if (c->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa->child[0].spi_in = new_spi();
@@ -201,7 +255,8 @@ static int check_peer_id(struct ike_sa *sa, const struct ike_id *got)
 }
 
 static int verify_auth(struct ike_sa *sa, bool peer_is_initiator,
-		       const struct payload *idp, const struct payload *ap)
+		       const struct ike_msg *m, const struct payload *idp,
+		       const struct payload *ap)
 {
 	uint8_t want[64];
 	size_t wl = 0;
@@ -212,8 +267,19 @@ static int verify_auth(struct ike_sa *sa, bool peer_is_initiator,
 		logm(SS_IKE, L_ERR, "conn %s: peer sent no AUTH payload", sa->conn->name);
 		return -1;
 	}
+	if (sa->conn->rpub) {
+		struct buf oct = { 0 };
+		struct ike_id id;
+
+		if (parse_id(idp, &id) ||
+		    signed_octets(sa, peer_is_initiator, idp->body, idp->len, &oct))
+			return -1;
+		ok = !cert_verify(sa->conn, m, &id, ap->body, ap->len, oct.p, oct.len);
+		buf_free(&oct);
+		return ok ? 0 : -1;
+	}
 	if (ap->body[0] != AUTH_METHOD_PSK) {
-		logm(SS_IKE, L_ERR, "conn %s: authentication failed: peer uses AUTH method %u, only PSK (2) is configured; set the peer's leftauth=psk",
+		logm(SS_IKE, L_ERR, "conn %s: authentication failed: peer uses AUTH method %u, only PSK (2) is configured; set the peer's leftauth=psk or our rightauth=pubkey",
 		     sa->conn->name, ap->body[0]);
 		return -1;
 	}
@@ -258,8 +324,9 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	struct child_sa *ch = &sa->child[0];
 	struct msg_builder in, out;
 	struct ike_id gid, myid;
-	uint8_t auth[64];
-	size_t al, idoff;
+	struct buf auth = { 0 };
+	uint8_t method;
+	size_t idoff;
 	const char *why = "";
 	int n;
 
@@ -270,7 +337,7 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 		send_auth_error(sa, N_INVALID_SYNTAX);
 		goto dead;
 	}
-	if (check_peer_id(sa, &gid) || verify_auth(sa, true, idi, ap)) {
+	if (check_peer_id(sa, &gid) || verify_auth(sa, true, m, idi, ap)) {
 		send_auth_error(sa, N_AUTHENTICATION_FAILED);
 		goto dead;
 	}
@@ -298,16 +365,18 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	ch->spi_out = get_u32be(chosen.spi);
 	ch->spi_in = new_spi();
 	put_u32be(chosen.spi, ch->spi_in);
-	if (id_from_string(c->leftid, &myid))
+	if (our_id(c, &myid))
 		goto dead;
 	mb_init(&in);
 	idoff = put_id(&in, PL_IDR, &myid);
-	if (psk_auth(sa, false, in.buf + idoff, in.len - idoff, auth, &al, &why)) {
+	if (our_auth(sa, in.buf + idoff, in.len - idoff, &auth, &method, &why)) {
 		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate ourselves: %s", c->name, why);
 		goto dead;
 	}
-	put_auth(&in, auth, al);
-	wipe(auth, sizeof(auth));
+	if (c->lpub)
+		cert_put_cert(&in, c);
+	put_auth(&in, method, &auth);
+	buf_wipe(&auth);
 	if (ch->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa_write(&in, &chosen, 1);
@@ -353,7 +422,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 	};
 
 	if (parse_id(idr, &gid) || check_peer_id(sa, &gid) ||
-	    verify_auth(sa, false, idr, ap)) {
+	    verify_auth(sa, false, m, idr, ap)) {
 		if (msg_notify(m, N_AUTHENTICATION_FAILED))
 			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[0].why);
 		goto dead;

@@ -19,6 +19,14 @@ static uint16_t g16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* RFC 7427 4: the hashes we can sign and verify with (SHA2-256/384/512). */
+static void put_sig_hashes(struct msg_builder *b)
+{
+	static const uint8_t h[] = { 0, 2, 0, 3, 0, 4 };
+
+	mb_notify(b, 0, N_SIGNATURE_HASH_ALGORITHMS, h, sizeof(h));
+}
+
 static int init_send(struct ike_sa *sa)
 {
 	static const uint8_t zero[8];
@@ -41,6 +49,7 @@ static int init_send(struct ike_sa *sa)
 	s = mb_pl_begin(&b, PL_NONCE);
 	mb_put(&b, sa->ni.p, sa->ni.len);
 	mb_pl_end(&b, s);
+	put_sig_hashes(&b);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_i, b.buf, b.len))
 		return -1;
@@ -284,6 +293,9 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 	s = mb_pl_begin(&b, PL_NONCE);
 	mb_put(&b, sa->nr.p, sa->nr.len);
 	mb_pl_end(&b, s);
+	if (c->rpub)
+		cert_put_certreq(&b);
+	put_sig_hashes(&b);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_r, b.buf, b.len))
 		goto fail;

@@ -65,6 +65,7 @@ enum ike_notify {
 	N_COOKIE = 16390,
 	N_USE_TRANSPORT_MODE = 16391,
 	N_REKEY_SA = 16393,
+	N_SIGNATURE_HASH_ALGORITHMS = 16431,
 };
 
 enum ike_id_type {
@@ -72,7 +73,8 @@ enum ike_id_type {
 	ID_DER_ASN1_DN = 9, ID_KEY_ID = 11,
 };
 
-enum { AUTH_METHOD_PSK = 2 };
+enum { AUTH_METHOD_PSK = 2, AUTH_METHOD_DSIG = 14 };
+enum { CERT_X509_SIG = 4 };
 enum { TS_IPV4_ADDR_RANGE = 7, TS_IPV6_ADDR_RANGE = 8 };
 
 /* ---- small helpers ---- */
@@ -271,6 +273,11 @@ struct conn {
 	/* Volume limits, enforced by kipsec (soft = life - margin). */
 	uint64_t lifepackets, marginpackets, lifebytes, marginbytes;
 	int dpdaction, dpddelay, dpdtimeout;
+	/* Certificates (cert.c): leftauth/rightauth=pubkey, our cert (X509 *). */
+	bool lpub, rpub;
+	char leftcert[256], rightca[256];
+	bool leftid_cert;		/* leftid is leftcert's subject */
+	void *cert;
 };
 
 enum { AUTO_IGNORE, AUTO_ADD, AUTO_ROUTE, AUTO_START };
@@ -443,6 +450,23 @@ void log_no_proposal(const char *what, const char *conn,
 		     const struct prop_list *conf, const char *conf_str);
 int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 	     size_t idlen, uint8_t *out, size_t *outlen, const char **why);
+
+/* ---- certificates (cert.c) ---- */
+extern const char *g_cacerts;	/* trust anchors, --cacerts */
+extern const char *g_certdir;	/* relative leftcert (certs/), keys (private/) */
+int cert_key_load(const char *file);
+void cert_keys_clear(void);
+int cert_conn_load(struct conn *c);
+int cert_subject_id(const struct conn *c, struct ike_id *id);
+int dn_to_der(const char *s, uint8_t *out, size_t *len);
+void dn_str(const uint8_t *der, size_t len, char *out, size_t olen);
+void cert_put_cert(struct msg_builder *b, const struct conn *c);
+void cert_put_certreq(struct msg_builder *b);
+int cert_sign(const struct conn *c, const uint8_t *oct, size_t ol,
+	      struct buf *out, const char **why);
+int cert_verify(const struct conn *c, const struct ike_msg *m,
+		const struct ike_id *id, const uint8_t *auth, size_t alen,
+		const uint8_t *oct, size_t ol);
 
 /* ---- network / event loop ---- */
 extern struct config g_conf;

@@ -32,8 +32,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: kiked [--conf FILE] [--secrets FILE] [--ctl SOCKET] [--foreground]\n"
 		   "             [--no-kernel] [--debug SPEC] [--port N] [--syslog] [--check]\n"
 		   "             [--retransmit BASE[,TRIES]] [--cookie-threshold HALF_OPEN]\n"
+		   "             [--cacerts DIR] [--certdir DIR]\n"
 		   "  defaults: --conf /etc/kipsec/ipsec.conf --secrets /etc/kipsec/ipsec.secrets\n"
-		   "            --ctl /run/kipsec/kiked.ctl; SPEC like 2 or ike=3,net=2\n");
+		   "            --ctl /run/kipsec/kiked.ctl\n"
+		   "            --cacerts /etc/kipsec/cacerts --certdir /etc/kipsec; SPEC like 2 or ike=3,net=2\n");
 }
 
 /* Keep only what the daemon still needs once its sockets are open:
@@ -64,6 +66,8 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'k' },
 		{ "retransmit", required_argument, NULL, 'r' },
 		{ "cookie-threshold", required_argument, NULL, 'T' },
+		{ "cacerts", required_argument, NULL, 'A' },
+		{ "certdir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -71,7 +75,7 @@ int main(int argc, char **argv)
 	bool fg = false, use_syslog = false, check = false;
 	int port = 500, o, cookie_threshold = 20;
 
-	while ((o = getopt_long(argc, argv, "c:s:C:fnd:p:Skr:T:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:s:C:fnd:p:Skr:T:A:D:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': g_conf_path = optarg; break;
 		case 's': g_secrets_path = optarg; break;
@@ -95,6 +99,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'A': g_cacerts = optarg; break;
+		case 'D': g_certdir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -33,7 +33,7 @@ if [ "$(id -u)" != 0 ] || ! command -v ipsec >/dev/null || [ ! -x "$KIKED" ] ||
 	echo "1..0 # SKIP needs root, netns, strongSwan (ipsec) and a built ike/kiked"
 	exit 4
 fi
-echo "1..18"
+echo "1..23"
 ip netns add $NB
 ip link add va$$ netns $NA type veth peer name vb$$ netns $NB
 ip -n $NA addr add 192.0.2.1/24 dev va$$; ip -n $NA link set va$$ up; ip -n $NA link set lo up
@@ -57,13 +57,15 @@ conn t
   keyexchange=ikev2
   left=192.0.2.2
   right=192.0.2.1
-  leftid=@charon.test
-  rightid=@kiked.test
-  authby=psk
   leftsubnet=10.2.0.0/24
   rightsubnet=10.1.0.0/24
-$(echo "$1" | sed 's/^/  /')" "@charon.test @kiked.test : PSK \"${CHARON_PSK:-s3cret-psk}\""
+$(printf '%s\n%s\n' "${CHARON_AUTH:-$PSK_AUTH}" "$1" | sed 's/^/  /')
+${CHARON_CA:-}" "${CHARON_SECRETS:-@charon.test @kiked.test : PSK \"${CHARON_PSK:-s3cret-psk}\"}"
 }
+# Authentication lines of each side's conn (PSK unless the test says).
+PSK_AUTH="leftid=@charon.test
+rightid=@kiked.test
+authby=psk"
 charon_saw_sad() {
 	if [ $XFRM_OK = 1 ]; then
 		for _ in $(seq $WAIT); do
@@ -87,17 +89,16 @@ start_kiked() {	# $1: conn options
 	  uniqueids=yes
 	conn %default
 	  keyexchange=ikev2
-	  authby=psk
 	conn t
 	  left=192.0.2.1
 	  right=192.0.2.2
-	  leftid=@kiked.test
-	  rightid=@charon.test
 	  leftsubnet=10.1.0.0/24
 	  rightsubnet=10.2.0.0/24
-	$(echo "$1" | sed 's/^/  /')
+	$(printf '%s\n%s\n' "${KIKED_AUTH:-leftid=@kiked.test
+rightid=@charon.test
+authby=psk}" "$1" | sed 's/^/  /')
 	EOC
-	printf '%s\n' "@kiked.test @charon.test : PSK \"${KIKED_PSK:-s3cret-psk}\"" >"$T/k.secrets"
+	printf '%s\n' "${KIKED_SECRETS:-@kiked.test @charon.test : PSK \"${KIKED_PSK:-s3cret-psk}\"}" >"$T/k.secrets"
 	chmod 600 "$T/k.secrets"
 	ip netns exec $NA "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
 		--ctl "$T/k.ctl" --foreground --no-kernel --debug ike=2,knl=3 ${KIKED_OPTS:-} \
@@ -144,6 +145,69 @@ init_spi_agrees() {
 	spi=$(sed -n 's/.*inbound SPI \([0-9a-f]*\).*/\1/p' "$T/kiked.log" | tail -1)
 	[ -n "$spi" ] && charon_spis | grep -qw "$spi" || { echo "# kiked proposed $spi, charon: $(charon_spis)"; return 1; }
 }
+
+. selftests/unit/ike_certs.sh
+
+# Certificates: both sides trust "CN=ca"; kiked with leftcert (leftid = its
+# subject DN), charon with its own, sent because kiked's CERTREQ asks for it
+# (charon's default leftsendcert=ifasked).  $1: key type (rsa|ec), $2: who
+# initiates (kiked|charon), $3: charon's cert ("" or -evil: unknown CA).
+cert_conf() {
+	local k=$1 c=${3:-}
+	CHARON_AUTH="authby=pubkey
+leftcert=$T/charon-$k$c.pem
+leftid=@charon.test
+rightid=\"C=CH, O=kipsec test, CN=kiked-$k\""
+	CHARON_CA="ca test
+  cacert=$T/ca.pem
+  auto=add"
+	CHARON_SECRETS=": $([ $k = rsa ] && echo RSA || echo ECDSA) $T/charon-$k.key"
+	KIKED_AUTH="authby=pubkey
+leftcert=$T/kiked-$k.pem
+rightid=@charon.test
+rightca=\"C=CH, O=kipsec test, CN=ca\""
+	KIKED_SECRETS=": $([ $k = rsa ] && echo RSA || echo ECDSA) kiked-$k.key"
+	KIKED_OPTS="--cacerts $T/cacerts --certdir $T"
+	mkdir -p "$T/private"; cp "$T/kiked-$k.key" "$T/private/"
+}
+cert_case() {	# key type, initiator: both sides established, kiked checked the chain
+	local k=$1 who=$2 role
+	cert_conf "$k"
+	if [ "$who" = kiked ]; then
+		start_charon "auto=add"; start_kiked "auto=start"; role=initiator
+	else
+		start_kiked "auto=add"; start_charon "auto=start"; role=responder
+	fi
+	cert_ok() {
+		wait_log "$T/kiked.log" "IKE_SA established with 'charon.test' ($role)" &&
+		grep -q "peer 'charon.test' authenticated with certificate 'C=CH, O=kipsec test, CN=charon-$k' issued by 'C=CH, O=kipsec test, CN=ca'" "$T/kiked.log" &&
+		{ [ $XFRM_OK = 0 ] && [ $role = initiator ] ||
+		  wait_log "$T/kiked.log" "CHILD_SA established"; } &&
+		{ charon_saw_sad &&
+		  charon ipsec status | grep -q "t\[1\]: ESTABLISHED.*C=CH, O=kipsec test, CN=kiked-$k" &&
+		  { [ $XFRM_OK = 1 ] ||	# charon's log lags in the VM
+		    grep -q 'received cert request for "C=CH, O=kipsec test, CN=ca"' "$T/charon.log"; }; } ||
+		{ grep -E "ERR|failed|established|cert request|authentication of" \
+			"$T/kiked.log" "$T/charon.log" | tail -8 | sed 's/^/# /'; false; }
+	}
+	check "certificates ($k): $who initiates, chain to CA verified, both IKE_SAs up" cert_ok
+	stop_kiked; stop_charon
+}
+cert_tests() {
+	mkcerts "$T"
+	cert_case ec kiked
+	cert_case rsa charon
+	cert_case rsa kiked
+	cert_case ec charon
+	# Negative: charon's cert from an unknown CA.
+	cert_conf ec kiked -evil
+	start_kiked "auto=add"; start_charon "auto=start"
+	check "certificate from an unknown CA refused: untrusted chain named in kiked's log" \
+		wait_log "$T/kiked.log" "authentication failed: untrusted certificate chain: peer cert 'C=CH, O=kipsec test, CN=charon-ec' issued by 'C=CH, O=kipsec test, CN=evilca': unable to get local issuer certificate"
+	stop_kiked; stop_charon
+	unset CHARON_AUTH CHARON_CA CHARON_SECRETS KIKED_AUTH KIKED_SECRETS KIKED_OPTS
+}
+if [ -n "${CERT_ONLY:-}" ]; then cert_tests; exit $FAIL; fi
 
 # 1-3: kiked initiates, GCM + ECP-256.
 start_charon "ike=aes256gcm16-prfsha256-ecp256!
@@ -295,6 +359,9 @@ right=%any"
 else
 	N=$((N + 1)); echo "ok $N - COOKIE # SKIP selftests/unit/ike_flood not built (make ike)"
 fi
+
+# 19-23: X.509 certificates, RFC 7427 signatures.
+cert_tests
 
 # 13: secrets readable by others are refused, naming the fix.
 printf ': PSK "x"\n' >"$T/bad.secrets"; chmod 644 "$T/bad.secrets"
