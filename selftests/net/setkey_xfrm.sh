@@ -116,7 +116,7 @@ traffic() {
 	tap_expect "$name: inbound SA $ispi counted $PINGS packets" $PINGS $((i1 - i0))
 }
 
-# load NAME FILE: 0 when loaded; 1 when the kernel lacks an algorithm or
+# load NAME FILE: 0 when loaded; 1 when kipsec or the kernel lacks an algorithm or
 # protocol the file uses (reported as a SKIP, after checking that the refused
 # file left nothing behind); 1 and a failure otherwise.
 load() {
@@ -127,7 +127,7 @@ load() {
 	fi
 	case "$out" in
 	*"not supported"*|*"unknown integrity algorithm"*|*"unknown encryption algorithm"*)
-		tap_skip "$1: kipsec setkey -f $(basename "$2")" "kernel lacks it: $out"
+		tap_skip "$1: kipsec setkey -f $(basename "$2")" "not supported here (kipsec or this kernel): $out"
 		tap_expect "$1: refused file left nothing behind" "" "$(ks setkey -D; ks setkey -DP)" ;;
 	*)
 		tap_fail "$1: kipsec setkey -f $(basename "$2")" "$out" ;;
