@@ -327,11 +327,8 @@ int kipsec_nl_encap_add(struct sk_buff *skb, struct genl_info *info)
 	u16 port, family;
 	int err;
 
-	if (!info->attrs[KIPSEC_A_ENCAP_PORT]) {
-		NL_SET_ERR_MSG(info->extack, "missing attribute KIPSEC_A_ENCAP_PORT");
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KIPSEC_A_ENCAP_PORT);
+	if (!kipsec_require(info, KIPSEC_A_ENCAP_PORT))
 		return -EINVAL;
-	}
 	port = nla_get_u16(info->attrs[KIPSEC_A_ENCAP_PORT]);
 	err = kipsec_encap_get_family(info, &family);
 	if (err)

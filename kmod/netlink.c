@@ -99,16 +99,6 @@ static const struct nla_policy kipsec_policy[KIPSEC_A_MAX + 1] = {
 
 #define KIPSEC_SP_DEFAULT_PRIORITY 0x80000
 
-/* Required attribute: the message names it (the uAPI's spelling). */
-#define kipsec_require(info, attr) ({						\
-	bool __ok = !!(info)->attrs[attr];					\
-	if (!__ok) {								\
-		NL_SET_ERR_MSG((info)->extack, "missing attribute " #attr);	\
-		NL_SET_ERR_ATTR_MISS((info)->extack, NULL, attr);		\
-	}									\
-	__ok;									\
-})
-
 static int kipsec_family_len(u16 family)
 {
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;

@@ -11,6 +11,16 @@
 
 extern struct genl_family kipsec_genl_family;
 
+/* Required attribute: the message names it (the uAPI's spelling). */
+#define kipsec_require(info, attr) ({						\
+	bool __ok = !!(info)->attrs[attr];					\
+	if (!__ok) {								\
+		NL_SET_ERR_MSG((info)->extack, "missing attribute " #attr);	\
+		NL_SET_ERR_ATTR_MISS((info)->extack, NULL, attr);		\
+	}									\
+	__ok;									\
+})
+
 int kipsec_nl_put_sa(struct sk_buff *msg, struct kipsec_sa *sa, bool keys);
 int kipsec_nl_put_sp(struct sk_buff *msg, struct kipsec_sp *sp);
 int kipsec_nl_put_sel(struct sk_buff *msg, int attr, const struct kipsec_sel *sel);

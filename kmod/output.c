@@ -284,13 +284,17 @@ static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u
 	struct kipsec_sa *sa;
 
 	*verdict = NF_ACCEPT;
-	if (output_is_esp(skb, family) || kipsec_encap_is_ours(kn, skb, family) ||
-	    (skb_dst(skb) && skb_dst(skb)->xfrm))
+	if (output_is_esp(skb, family) || (skb_dst(skb) && skb_dst(skb)->xfrm))
 		return NULL;	/* ours already, or Linux XFRM's */
 	if (kipsec_flow_from_skb(skb, family, &fl))
 		return NULL;
 	sp = kipsec_spd_lookup_rcu(kn, KIPSEC_DIR_OUT, &fl);
 	if (!sp || sp->action == KIPSEC_ACTION_BYPASS)
+		return NULL;
+	/* Our own ESP in UDP, under a policy that covers the peer: an SA lookup
+	 * only for the UDP packets some policy would otherwise take.
+	 */
+	if (kipsec_encap_is_ours(kn, skb, family))
 		return NULL;
 	*verdict = NF_DROP;
 	if (sp->action == KIPSEC_ACTION_DISCARD || !sp->ntmpl) {
