@@ -17,17 +17,7 @@ A=ikA$$ M=ikM$$ B=ikB$$
 N=0 FAIL=0 KP=
 . selftests/lib.sh
 
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-nok() { N=$((N + 1)); FAIL=1; echo "not ok $N - $1"; }
-check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
-
-stop_all() {
-	[ -n "$KP" ] && { kill $KP 2>/dev/null; wait $KP 2>/dev/null; }
-	KP=
-	charon_stop $B "$T"
-	ip netns exec $A "$KIPSEC" sa flush >/dev/null 2>&1
-	ip netns exec $A "$KIPSEC" sp flush >/dev/null 2>&1
-}
+. selftests/net/ike_lib.bash
 cleanup() {
 	stop_all
 	for n in $A $M $B; do ip netns del $n 2>/dev/null; done
