@@ -28,6 +28,22 @@ tcp_check() {
 	[ "$(sha256sum <"$TMP/data" | cut -d' ' -f1)" = "$(sha256sum <"$TMP/recv" | cut -d' ' -f1)" ]
 }
 
+# udp_check DST [FROM TO [BIND]]: one datagram FROM -> TO (default b -> a),
+# optionally sent from address BIND; 0 when TO received exactly it.
+udp_check() {
+	local dst=$1 from=${2:-b} to=${3:-a} bind=${4:-} port=$((7000 + RANDOM % 1000))
+	local tok="kipsec-$RANDOM-$RANDOM" l=UDP4 d=$1 opt=
+	[[ $dst == *:* ]] && { l=UDP6; d="[$dst]"; }
+	[ -n "$bind" ] && { [[ $bind == *:* ]] && bind="[$bind]"; opt=",bind=$bind"; }
+	rm -f "$TMP/udp"
+	nsx "$to" timeout 30 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
+	local pid=$!
+	WAIT_NS=$to wait_port u $port
+	echo "$tok" | nsx "$from" socat -u STDIN "$l:$d:$port$opt"
+	wait $pid
+	[ "$(cat "$TMP/udp" 2>/dev/null)" = "$tok" ]
+}
+
 # cap_start NS DEV FILTER [in|out]: capture FILTER on DEV in NS until cap_stop
 # (a receiver's tap also shows what it decrypted, as with XFRM tunnel mode:
 # "out" on the sender sees the wire only), which

@@ -54,32 +54,27 @@ xfrm_out_packets() {
 		c { sub(/\(packets\)/, "", $2); print $2; exit }'
 }
 
-# udp_check DST: one datagram B -> A, returns 0 when A got exactly it.
-udp_check() {
-	local dst=$1 port=$((7000 + RANDOM % 1000)) tok="kipsec-$RANDOM-$RANDOM" l=UDP4 d=$1
-	[[ $dst == *:* ]] && { l=UDP6; d="[$dst]"; }
-	rm -f "$TMP/udp"
-	nsx a timeout 30 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
-	local pid=$!
-	wait_port u $port
-	echo "$tok" | nsx b socat -u STDIN "UDP:$d:$port"
-	wait $pid
-	[ "$(cat "$TMP/udp" 2>/dev/null)" = "$tok" ]
+# addrs MODE OUTER INNER: the outer (ao, bo) and inner (ai, bi) addresses of
+# A and B and the selector prefix length (ip) for one case.
+addrs() {
+	ao=10.0.0.1 bo=10.0.0.2 ip=32
+	[ "$2" = 6 ] && { ao=fd00::1; bo=fd00::2; }
+	if [ "$1" = transport ]; then
+		ai=$ao bi=$bo
+		[ "$2" = 6 ] && ip=128
+	else
+		ai=192.168.1.1 bi=192.168.2.1
+		[ "$3" = 6 ] && { ai=fd01::1; bi=fd02::1; ip=128; }
+	fi
+	return 0
 }
 
 # one MODE OUTER INNER ALG [tcp]: SA B -> A under test.
 one() {
 	local mode=$1 of=$2 if=$3 alg=${4#*|} name="$1 $2/$3 ${4%%|*}"
-	local ao=10.0.0.1 bo=10.0.0.2 ai bi ip=32 spi=$((0x1000 + RANDOM % 4096)) sel=()
-	[ "$of" = 6 ] && { ao=fd00::1; bo=fd00::2; }
-	if [ "$mode" = transport ]; then
-		ai=$ao bi=$bo
-		[ "$of" = 6 ] && ip=128
-	else
-		ai=192.168.1.1 bi=192.168.2.1
-		[ "$if" = 6 ] && { ai=fd01::1; bi=fd02::1; ip=128; }
-		sel=(sel src "$bi/$ip" dst "$ai/$ip")
-	fi
+	local ao bo ai bi ip spi=$((0x1000 + RANDOM % 4096)) sel=()
+	addrs "$mode" "$of" "$if"
+	[ "$mode" = tunnel ] && sel=(sel src "$bi/$ip" dst "$ai/$ip")
 	eval "ip -n $NS_b xfrm state add src $bo dst $ao proto esp spi $spi mode $mode $alg ${sel[*]}"
 	ip -n "$NS_b" xfrm policy add src "$bi/$ip" dst "$ai/$ip" dir out \
 		tmpl src $bo dst $ao proto esp mode "$mode"
@@ -114,17 +109,8 @@ one() {
 # packets without one, XfrmInNoPols).
 out() {
 	local mode=$1 of=$2 if=$3 alg=${4#*|} name="out $1 $2/$3 ${4%%|*}"
-	local spi=$((0x5000 + RANDOM % 4096)) ao=10.0.0.1 bo=10.0.0.2 ai bi ip=32 l=UDP4
-	[ "$of" = 6 ] && { ao=fd00::1; bo=fd00::2; }
-	if [ "$mode" = transport ]; then
-		ai=$ao bi=$bo
-		[ "$of" = 6 ] && ip=128
-	else
-		ai=192.168.1.1 bi=192.168.2.1
-		[ "$if" = 6 ] && { ai=fd01::1; bi=fd02::1; ip=128; }
-	fi
-	local d=$bi b=$ai
-	[ "$ip" = 128 ] && { l=UDP6; d="[$bi]"; b="[$ai]"; }
+	local spi=$((0x5000 + RANDOM % 4096)) ao bo ai bi ip
+	addrs "$mode" "$of" "$if"
 	local sel="sel src $ai/$ip dst $bi/$ip"
 	eval "ip -n $NS_b xfrm state add src $ao dst $bo proto esp spi $spi mode $mode $alg $sel"
 	[ "$mode" = tunnel ] && ip -n "$NS_b" xfrm policy add src "$ai/$ip" dst "$bi/$ip" dir in \
@@ -132,17 +118,12 @@ out() {
 	eval "nsx a kipsec sa add src $ao dst $bo proto esp spi $spi mode $mode $alg $sel"
 	nsx a kipsec sp add src "$ai/$ip" dst "$bi/$ip" dir out action protect \
 		tmpl proto esp mode $mode src $ao dst $bo level require
-	local o0 o1 tok=out-$RANDOM port=$((9000 + RANDOM % 500))
-	rm -f "$TMP/udp"
-	nsx b timeout 30 socat -u "$l-RECVFROM:$port,reuseaddr" "OPEN:$TMP/udp,creat" &
-	local pid=$!
-	WAIT_NS=b wait_port u $port
+	local o0 o1 got=0
 	o0=$(stat OutPackets)
-	echo "$tok" | nsx a socat -u STDIN "$l:$d:$port,bind=$b"
-	wait $pid
+	udp_check "$bi" a b "$ai" && got=1
 	o1=$(stat OutPackets)
 	tap_expect "$name: UDP datagram decrypted by XFRM, kipsec OutPackets +1" \
-		"$tok 1" "$(cat "$TMP/udp" 2>/dev/null) $((o1 - o0))"
+		"1 1" "$got $((o1 - o0))"
 	cap_start a to-b "src host $ao" out
 	tap_check "$name: 1 MB TCP transfer A -> B checked by sha256" tcp_check "$bi" a b
 	local clear esp
