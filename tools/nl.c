@@ -7,16 +7,42 @@
 #include <linux/netlink.h>
 #include "nl.h"
 
+/* The events group's id, from a CTRL_ATTR_MCAST_GROUPS nest. */
+static uint32_t events_group(const struct nlattr *grps)
+{
+	const struct nlattr *one, *x;
+
+	mnl_attr_for_each_nested(one, grps) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(x, one) {
+			if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
+				name = mnl_attr_get_str(x);
+			else if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID)
+				id = mnl_attr_get_u32(x);
+		}
+		if (name && !strcmp(name, KIPSEC_MCGRP_EVENTS))
+			return id;
+	}
+	return 0;
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct knl *nl = data;
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-			*(uint16_t *)data = mnl_attr_get_u16(a);
+			nl->family = mnl_attr_get_u16(a);
+		else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
+			nl->events_grp = events_group(a);
+	}
 	return MNL_CB_OK;
 }
 
+/* One CTRL_CMD_GETFAMILY answers both the family id and the group ids. */
 static int resolve_family(struct knl *nl)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
@@ -31,7 +57,8 @@ static int resolve_family(struct knl *nl)
 	g->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KIPSEC_GENL_NAME);
 	nl->family = 0;
-	return knl_talk(nl, nlh, family_cb, &nl->family, err, sizeof(err));
+	nl->events_grp = 0;
+	return knl_talk(nl, nlh, family_cb, nl, err, sizeof(err));
 }
 
 struct knl *knl_open(void)
@@ -142,50 +169,8 @@ int knl_talk(struct knl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 
 int knl_join_events(struct knl *nl)
 {
-	/* The group id is looked up like the family id. */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
-	struct genlmsghdr *g;
-	uint32_t grp = 0;
-	int ret;
+	uint32_t grp = nl->events_grp;
 
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++nl->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KIPSEC_GENL_NAME);
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-	if (ret < 0)
-		return -errno;
-	{
-		struct nlmsghdr *r = (struct nlmsghdr *)nl->buf;
-		struct nlattr *a, *grps, *one;
-
-		mnl_attr_for_each(a, r, sizeof(struct genlmsghdr)) {
-			if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-				continue;
-			grps = a;
-			mnl_attr_for_each_nested(one, grps) {
-				struct nlattr *x;
-				const char *name = NULL;
-				uint32_t id = 0;
-
-				mnl_attr_for_each_nested(x, one) {
-					if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
-						name = mnl_attr_get_str(x);
-					else if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID)
-						id = mnl_attr_get_u32(x);
-				}
-				if (name && !strcmp(name, KIPSEC_MCGRP_EVENTS))
-					grp = id;
-			}
-		}
-	}
-	/* Drain the ACK. */
-	mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
 	if (!grp)
 		return -ENOENT;
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0)

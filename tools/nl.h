@@ -11,6 +11,7 @@
 struct knl {
 	struct mnl_socket *sock;
 	uint16_t family;
+	uint32_t events_grp;	/* KIPSEC_MCGRP_EVENTS, resolved with the family */
 	uint32_t seq;
 	uint32_t portid;
 	char buf[1 << 16];
