@@ -93,6 +93,12 @@ static int fill_sa(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	k->mode = c->transport ? KIPSEC_MODE_TRANSPORT : KIPSEC_MODE_TUNNEL;
 	k->reqid = c->reqid;
 	k->replay_window = 64;
+	if (sa->nat & NAT_ANY) {
+		/* ESP in UDP between the IKE endpoints as seen (natt.c). */
+		k->has_encap = true;
+		k->encap_sport = ss_port(inbound ? &sa->peer : &sa->local);
+		k->encap_dport = ss_port(inbound ? &sa->local : &sa->peer);
+	}
 	fill_lft(sa->conn, &k->lft);
 	if (c->s.esn)
 		k->flags |= KIPSEC_SAF_ESN;
@@ -190,7 +196,7 @@ static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 	return 0;
 }
 
-static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
+static int put_sa(struct ike_sa *sa, struct child_sa *c, bool inbound, int cmd)
 {
 	struct ksa k;
 	char err[256] = "";
@@ -198,16 +204,22 @@ static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
 
 	if (fill_sa(sa, c, inbound, &k))
 		return -1;
-	ret = ksa_request(nl, KIPSEC_CMD_SA_ADD, &k, err, sizeof(err));
+	ret = ksa_request(nl, cmd, &k, err, sizeof(err));
 	wipe(&k, sizeof(k));
 	if (ret) {
-		logm(SS_KNL, L_ERR, "conn %s: adding %s SA %08x failed: %s%s%s", sa->conn->name,
+		logm(SS_KNL, L_ERR, "conn %s: %s %s SA %08x failed: %s%s%s", sa->conn->name,
+		     cmd == KIPSEC_CMD_SA_ADD ? "adding" : "updating",
 		     inbound ? "inbound" : "outbound",
 		     inbound ? c->spi_in : c->spi_out, strerror(-ret),
 		     err[0] ? ": " : "", err);
 		return -1;
 	}
 	return 0;
+}
+
+static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
+{
+	return put_sa(sa, c, inbound, KIPSEC_CMD_SA_ADD);
 }
 
 static void log_keys(struct ike_sa *sa, struct child_sa *c)
@@ -371,6 +383,28 @@ void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	     c->spi_in, c->spi_out);
 }
 
+void child_float(struct ike_sa *sa, struct child_sa *c,
+		 const struct sockaddr_storage *old_peer)
+{
+	struct sockaddr_storage now_peer = sa->peer;
+
+	if (g_no_kernel || !nl)
+		return;
+	if (c->sa_in)
+		put_sa(sa, c, true, KIPSEC_CMD_SA_UPDATE);
+	if (c->sa_out && ss_same_addr(old_peer, &sa->peer)) {
+		put_sa(sa, c, false, KIPSEC_CMD_SA_UPDATE);
+	} else if (c->sa_out && add_sa(sa, c, false) == 0) {
+		/* The SA's identity has the peer's address: a new one. */
+		sa->peer = *old_peer;
+		del_sa(sa, c, false);
+		sa->peer = now_peer;
+		if (c->nsp && !c->transport)
+			logm(SS_KNL, L_WARN, "conn %s: peer address changed: tunnel policies still name the old one",
+			     sa->conn->name);
+	}
+}
+
 void child_uninstall_all(struct ike_sa *sa)
 {
 	for (int i = 0; i < CHILD_MAX; i++)
@@ -442,9 +476,22 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	struct ksa k;
 
 	(void)data;
-	if (g->cmd != KIPSEC_CMD_EXPIRE || knl_parse(nlh, tb) < 0)
+	if ((g->cmd != KIPSEC_CMD_EXPIRE && g->cmd != KIPSEC_CMD_MAPPING) ||
+	    knl_parse(nlh, tb) < 0)
 		return MNL_CB_OK;
 	memset(&k, 0, sizeof(k));
+	if (g->cmd == KIPSEC_CMD_MAPPING) {
+		const struct nlattr *a = tb[KIPSEC_A_MAPPING_NEW_SRC];
+		struct sockaddr_storage np;
+
+		if (ksa_parse(nlh, &k) == 0 && a && k.has_encap &&
+		    mnl_attr_get_payload_len(a) == (k.src.family == AF_INET ? 4u : 16u)) {
+			ss_make(&np, k.src.family, mnl_attr_get_payload(a), k.encap_sport);
+			natt_mapping(k.spi, &np);
+		}
+		wipe(&k, sizeof(k));
+		return MNL_CB_OK;
+	}
 	if (ksa_parse(nlh, &k) == 0 && k.proto == IPPROTO_ESP)
 		on_expire(&k, tb[KIPSEC_A_EXPIRE_HARD] != NULL);
 	wipe(&k, sizeof(k));
