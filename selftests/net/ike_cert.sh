@@ -89,7 +89,6 @@ conn t
 		KP=$!; }
 	return 0
 }
-wait_log() { for _ in $(seq $WAIT); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
 up() {	# $1 key type $2 role
 	wait_log "$T/kiked.log" "CHILD_SA established" &&
 	grep -q "IKE_SA established with 'charon.test' ($2)" "$T/kiked.log" &&

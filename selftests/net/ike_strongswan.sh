@@ -86,34 +86,6 @@ start_kiked() {	# $1: auto=, $2: extra conn options (one per line)
 		--ctl "$T/k.ctl" --foreground --debug ike=2,knl=2 >"$T/kiked.log" 2>&1 &
 	KP=$!
 }
-wait_log() { for _ in $(seq $WAIT); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
-
-# "spi 0x... aead rfc4106(gcm(aes)) 0xKEY 128" per SA, sorted, from each side.
-xfrm_view() {
-	ip -n $B xfrm state | awk '/proto esp spi/ { s = $4 } /aead/ { print s, $2, $3, $4 }' | sort
-}
-kipsec_view() {
-	ip netns exec $A "$KIPSEC" sa list | awk '/proto esp spi/ { s = $4 } /aead/ { print s, $2, $3, $4 }' | sort
-}
-views_agree() {
-	local x k
-	x=$(xfrm_view); k=$(kipsec_view)
-	[ "$(echo "$x" | grep -c .)" = 2 ] && [ "$x" = "$k" ] || {
-		echo "# xfrm:"; echo "$x" | sed 's/^/#   /'; echo "# kipsec:"; echo "$k" | sed 's/^/#   /'
-		return 1; }
-}
-tunnel_ping() { ip netns exec $A ping -q -c 3 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null; }
-tcp_transfer() {
-	head -c 1000000 /dev/urandom >"$T/tx"
-	ip netns exec $B socat -u TCP-LISTEN:5001,bind=10.2.0.1,reuseaddr OPEN:"$T/rx",creat,trunc &
-	local sp=$!
-	sleep 0.5
-	if ! timeout 20 ip netns exec $A socat -u OPEN:"$T/tx" TCP:10.2.0.1:5001,bind=10.1.0.1,connect-timeout=10; then
-		kill $sp 2>/dev/null; wait $sp 2>/dev/null; return 1
-	fi
-	wait $sp
-	[ "$(sha256sum <"$T/tx")" = "$(sha256sum <"$T/rx")" ]
-}
 # charon -> kipsec direction on the wire at M: ESP only, no inner packet.
 only_esp_on_wire() {
 	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -n -i m1 -c 5 'src host 198.51.100.2 or src host 10.2.0.1' \
