@@ -18,6 +18,29 @@ stop_all() {
 	ip netns exec $A "$KIPSEC" sp flush >/dev/null 2>&1
 }
 
+# ike_cleanup: stop_all, then namespaces A, M (if set) and B and dir T removed.
+ike_cleanup() {
+	stop_all
+	for n in $A ${M:-} $B; do ip netns del $n 2>/dev/null; done
+	rm -rf "$T"
+}
+
+# ike_routed_ns: with A made, adds M and B, a router between two links:
+#   A 192.0.2.1 (a0) -- (m0) 192.0.2.254 M 198.51.100.254 (m1) -- (b0) 198.51.100.2 B
+# and the inside addresses 10.1.0.1 (A) and 10.2.0.1 (B) on lo.
+ike_routed_ns() {
+	ip netns add $M; ip netns add $B
+	ip link add a0 netns $A type veth peer name m0 netns $M
+	ip link add b0 netns $B type veth peer name m1 netns $M
+	ip -n $A addr add 192.0.2.1/24 dev a0; ip -n $M addr add 192.0.2.254/24 dev m0
+	ip -n $B addr add 198.51.100.2/24 dev b0; ip -n $M addr add 198.51.100.254/24 dev m1
+	for n in $A $M $B; do ip -n $n link set lo up; done
+	ip -n $A link set a0 up; ip -n $M link set m0 up; ip -n $M link set m1 up; ip -n $B link set b0 up
+	ip -n $A addr add 10.1.0.1/32 dev lo; ip -n $B addr add 10.2.0.1/32 dev lo
+	ip -n $A route add default via 192.0.2.254; ip -n $B route add default via 198.51.100.254
+	ip netns exec $M sysctl -qw net.ipv4.ip_forward=1
+}
+
 # wait_log FILE REGEX: up to WAIT tenths of a second for REGEX in FILE.
 wait_log() { for _ in $(seq $WAIT); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
 

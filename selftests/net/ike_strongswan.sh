@@ -18,12 +18,7 @@ N=0 FAIL=0 KP=
 . selftests/lib.sh
 
 . selftests/net/ike_lib.bash
-cleanup() {
-	stop_all
-	for n in $A $M $B; do ip netns del $n 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap ike_cleanup EXIT
 
 if ! command -v ipsec >/dev/null || [ ! -x "$KIKED" ] || ! ip netns add $A 2>/dev/null ||
    ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
@@ -34,16 +29,7 @@ FULL=0; [ "${KIPSEC_FULL:-0}" = 1 ] && FULL=1
 echo "1..$((27 + 5 * FULL))"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null
 modprobe -q veth 2>/dev/null; modprobe -q dummy 2>/dev/null
-ip netns add $M; ip netns add $B
-ip link add a0 netns $A type veth peer name m0 netns $M
-ip link add b0 netns $B type veth peer name m1 netns $M
-ip -n $A addr add 192.0.2.1/24 dev a0; ip -n $M addr add 192.0.2.254/24 dev m0
-ip -n $B addr add 198.51.100.2/24 dev b0; ip -n $M addr add 198.51.100.254/24 dev m1
-for n in $A $M $B; do ip -n $n link set lo up; done
-ip -n $A link set a0 up; ip -n $M link set m0 up; ip -n $M link set m1 up; ip -n $B link set b0 up
-ip -n $A addr add 10.1.0.1/32 dev lo; ip -n $B addr add 10.2.0.1/32 dev lo
-ip -n $A route add default via 192.0.2.254; ip -n $B route add default via 198.51.100.254
-ip netns exec $M sysctl -qw net.ipv4.ip_forward=1
+ike_routed_ns
 # Inner traffic must never reach M in clear: M has no route to 10.x anyway,
 # and any packet there would show up in the capture below.
 
