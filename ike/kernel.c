@@ -159,8 +159,10 @@ static int fill_sel(const struct ts *src, const struct ts *dst, struct ksel *s)
 	return 0;
 }
 
+/* cmd SP_ADD records the new policy's id in c; SP_UPDATE (a NAT-T float)
+ * rewrites the n-th of c's policies (same order as they were added). */
 static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
-		  const struct ts *src, const struct ts *dst)
+		  const struct ts *src, const struct ts *dst, int cmd, int *n)
 {
 	bool out = dir == KIPSEC_DIR_OUT;
 	struct ksp sp;
@@ -184,15 +186,36 @@ static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 		to_kaddr(out ? &sa->local : &sa->peer, &sp.tmpl[0].src);
 		to_kaddr(out ? &sa->peer : &sa->local, &sp.tmpl[0].dst);
 	}
-	ret = ksp_request(nl, KIPSEC_CMD_SP_ADD, &sp, err, sizeof(err));
+	if (cmd == KIPSEC_CMD_SP_UPDATE)
+		sp.id = *n < c->nsp ? c->sp_id[*n] : 0;
+	ret = ksp_request(nl, cmd, &sp, err, sizeof(err));
 	if (ret) {
-		logm(SS_KNL, L_ERR, "conn %s: adding %s policy failed: %s%s%s", sa->conn->name,
+		logm(SS_KNL, L_ERR, "conn %s: %s %s policy failed: %s%s%s", sa->conn->name,
+		     cmd == KIPSEC_CMD_SP_ADD ? "adding" : "updating",
 		     out ? "out" : dir == KIPSEC_DIR_IN ? "in" : "fwd", strerror(-ret),
 		     err[0] ? ": " : "", err);
 		return -1;
 	}
-	if (c->nsp < (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])))
+	if (cmd == KIPSEC_CMD_SP_ADD && c->nsp < (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])))
 		c->sp_id[c->nsp++] = sp.id;
+	(*n)++;
+	return 0;
+}
+
+/* Policies for every pair of c's narrowed selectors (out, in, fwd). */
+static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
+{
+	const struct ts_list *l = sa->initiator ? &c->tsi : &c->tsr;
+	const struct ts_list *r = sa->initiator ? &c->tsr : &c->tsi;
+	int n = 0;
+
+	for (int i = 0; i < l->n; i++)
+		for (int j = 0; j < r->n; j++)
+			if (add_sp(sa, c, KIPSEC_DIR_OUT, &l->t[i], &r->t[j], cmd, &n) ||
+			    add_sp(sa, c, KIPSEC_DIR_IN, &r->t[j], &l->t[i], cmd, &n) ||
+			    (!c->transport &&
+			     add_sp(sa, c, KIPSEC_DIR_FWD, &r->t[j], &l->t[i], cmd, &n)))
+				return -1;
 	return 0;
 }
 
@@ -247,9 +270,6 @@ static void log_keys(struct ike_sa *sa, struct child_sa *c)
 int child_install(struct ike_sa *sa, struct child_sa *c,
 		  const struct child_sa *rekey_of)
 {
-	const struct ts_list *l = sa->initiator ? &c->tsi : &c->tsr;
-	const struct ts_list *r = sa->initiator ? &c->tsr : &c->tsi;
-
 	c->up = true;
 	c->state = CH_INSTALLED;
 	c->reqid = rekey_of ? rekey_of->reqid : next_reqid++;
@@ -282,13 +302,8 @@ int child_install(struct ike_sa *sa, struct child_sa *c,
 		     rekey_of->spi_in, rekey_of->spi_out, c->reqid);
 		return 0;
 	}
-	for (int i = 0; i < l->n; i++)
-		for (int j = 0; j < r->n; j++)
-			if (add_sp(sa, c, KIPSEC_DIR_OUT, &l->t[i], &r->t[j]) ||
-			    add_sp(sa, c, KIPSEC_DIR_IN, &r->t[j], &l->t[i]) ||
-			    (!c->transport &&
-			     add_sp(sa, c, KIPSEC_DIR_FWD, &r->t[j], &l->t[i])))
-				goto fail;
+	if (put_sps(sa, c, KIPSEC_CMD_SP_ADD))
+		goto fail;
 	logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out) and %d policies, reqid %u",
 	     sa->conn->name, c->spi_in, c->spi_out, c->nsp, c->reqid);
 	return 0;
@@ -395,13 +410,20 @@ void child_float(struct ike_sa *sa, struct child_sa *c,
 	if (c->sa_out && ss_same_addr(old_peer, &sa->peer)) {
 		put_sa(sa, c, false, KIPSEC_CMD_SA_UPDATE);
 	} else if (c->sa_out && add_sa(sa, c, false) == 0) {
-		/* The SA's identity has the peer's address: a new one. */
+		/* The SA's identity has the peer's address: a new one (tunnel
+		 * templates name the endpoints: updated before the old SA
+		 * goes).  Its sequence numbers restart, which the peer's replay
+		 * window refuses: rekey at once. */
+		if (c->nsp && !c->transport)
+			put_sps(sa, c, KIPSEC_CMD_SP_UPDATE);
 		sa->peer = *old_peer;
 		del_sa(sa, c, false);
 		sa->peer = now_peer;
-		if (c->nsp && !c->transport)
-			logm(SS_KNL, L_WARN, "conn %s: peer address changed: tunnel policies still name the old one",
-			     sa->conn->name);
+		if (c->state == CH_INSTALLED) {
+			c->rekey_at = now();
+			logm(SS_KNL, L_INFO, "conn %s: outbound SA %08x re-added for the peer's new address; rekeying the CHILD_SA",
+			     sa->conn->name, c->spi_out);
+		}
 	}
 }
 

@@ -31,7 +31,7 @@ if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null || [ ! -x "$KIKE
 	echo "1..0 # SKIP needs strongSwan, nft, ike/kiked, netns and the kipsec module"
 	exit 4
 fi
-echo "1..28"
+echo "1..30"
 need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
 	nf_conntrack_netlink
 ike_routed_ns
@@ -41,13 +41,13 @@ ike_routed_ns
   printf 'charon {\n  keep_alive = 2s\n  filelog {\n    ike {\n      path = %s\n' "$T/charon.ike.log"
   printf '      default = 1\n      flush_line = yes\n    }\n  }\n}\n'; } >"$T/strongswan.conf"
 
-nat_towards() {	# $1: M's interface whose outgoing packets are masqueraded
+nat_towards() {	# $1: M's interface whose outgoing packets are NATed, $2: how
 	ip netns exec $M nft -f - <<-EOF
 	flush ruleset
 	table ip nat {
 		chain post {
 			type nat hook postrouting priority srcnat;
-			oifname "$1" masquerade random
+			oifname "$1" ${2:-masquerade random}
 		}
 	}
 	EOF
@@ -183,6 +183,24 @@ ike_rekey() {
 	charon_x "$T" ipsec stroke rekey 't[1]' >/dev/null 2>&1
 	wait_log "$T/kiked.log" "IKE_SA rekeyed" && status_nat 'remote host behind NAT'
 }
+# The NAT moves charon to another address (192.0.2.253): kiked floats on
+# kipsec's MAPPING, re-adds its outbound SA and updates the tunnel policies
+# for the new address, and rekeys the CHILD_SA (the re-added SA's sequence
+# numbers restart).
+addr_floats() {
+	ip -n $M addr add 192.0.2.253/24 dev m0
+	nat_towards m0 "snat to 192.0.2.253 random"
+	ip netns exec $M conntrack -F >/dev/null 2>&1
+	ping_from B
+	wait_log "$T/kiked.log" "re-added for the peer's new address" || return 1
+	for _ in $(seq 50); do
+		ip netns exec $A "$KIPSEC" sa list | grep -q '^src 192\.0\.2\.1 dst 192\.0\.2\.253' &&
+			! ip netns exec $A "$KIPSEC" sa list | grep -q '192\.0\.2\.254' &&
+			[ "$(grep -c 'rekeyed' "$T/kiked.log")" -ge 2 ] && views_agree >/dev/null && return 0
+		sleep 0.1
+	done
+	ip netns exec $A "$KIPSEC" sa list | grep '^src' | sed 's/^/# /'; views_agree
+}
 
 for role in kiked charon; do
 	rm -f "$T/charon.ike.log"
@@ -220,6 +238,8 @@ for role in kiked charon; do
 			rekey_floats "$(kipsec_peer_port)"
 		check "$pre: charon rekeys the IKE_SA: the new one keeps the NAT state" ike_rekey
 		check "$pre: after the rekeys: ping both ways, 1 MB TCP transfer" eval 'ping_from A && ping_from B && tcp_transfer'
+		check "$pre: the NAT changes charon's address: kiked floats its SAs and policies, rekeys, SAs agree" addr_floats
+		check "$pre: after the address change: ping both ways" eval 'ping_from A && ping_from B'
 	fi
 	[ ${DUMP:-$FAIL} = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -30; sed 's/^/# charon: /' "$T/charon.ike.log" | tail -40; }
 	stop_all
