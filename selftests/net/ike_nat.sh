@@ -14,7 +14,9 @@
 # keepalives (every 2 s here) are on the wire.  Then the NAT forgets its
 # mappings (conntrack -F): the next packets get new ports, the side in front
 # of the NAT floats its SAs (charon on XFRM's MAPPING, kiked on kipsec's) and
-# traffic continues.
+# traffic continues; with charon behind the NAT also a CHILD_SA rekey whose
+# request is the first packet from a new port, an IKE_SA rekey, and the NAT
+# moving charon to another address.
 set -u
 cd "$(dirname "$0")/../.."
 KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
@@ -241,6 +243,7 @@ for role in kiked charon; do
 		check "$pre: the NAT changes charon's address: kiked floats its SAs and policies, rekeys, SAs agree" addr_floats
 		check "$pre: after the address change: ping both ways" eval 'ping_from A && ping_from B'
 	fi
+	# DUMP=1: both logs even when all passed.
 	[ ${DUMP:-$FAIL} = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -30; sed 's/^/# charon: /' "$T/charon.ike.log" | tail -40; }
 	stop_all
 done
