@@ -147,8 +147,9 @@ void natt_detect(struct ike_sa *sa, const struct ike_msg *m,
 		return;
 	}
 	if (sa->nat & NAT_HERE)
-		logm(SS_IKE, L_INFO, "conn %s: NAT detected: local host %s is behind a NAT, sending keepalives every %d s",
-		     sa->conn->name, sa_str(to, a, sizeof(a)), g_conf.keepalive);
+		logm(SS_IKE, L_INFO, "conn %s: NAT detected: local host %s is behind a NAT, %s keepalives every %d s",
+		     sa->conn->name, sa_str(to, a, sizeof(a)),
+		     g_conf.keepalive ? "sending" : "no (keepalive=0)", g_conf.keepalive);
 	if (sa->nat & NAT_THERE)
 		logm(SS_IKE, L_INFO, "conn %s: NAT detected: remote host is behind a NAT (seen as %s)",
 		     sa->conn->name, sa_str(from, b, sizeof(b)));
