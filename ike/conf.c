@@ -211,7 +211,7 @@ static const char *const unsupported[] = {
 
 static const char *const setup_known[] = {
 	"charondebug", "uniqueids", "strictcrlpolicy", "cachecrls",
-	"plutodebug", "nat_traversal",
+	"plutodebug", "nat_traversal", "keepalive",
 };
 
 /* lifepackets, marginpackets, lifebytes, marginbytes: the field, or NULL. */
@@ -499,6 +499,7 @@ int conf_load(struct config *cf, const char *conf, const char *secrets)
 	memset(&rc, 0, sizeof(rc));
 	memset(cf, 0, sizeof(*cf));
 	cf->half_open_max = 20;
+	cf->keepalive = 20;
 	if (read_raw(&rc, conf))
 		return -1;
 	def = find_sec(&rc, "%default");
@@ -515,6 +516,12 @@ int conf_load(struct config *cf, const char *conf, const char *secrets)
 				if (!known)
 					logm(SS_CFG, L_WARN, "%s:%d: config setup: unknown option '%s'; ignored",
 					     conf, s->kv[j].line, s->kv[j].key);
+				if (!strcmp(s->kv[j].key, "keepalive") &&
+				    parse_time(s->kv[j].val, &cf->keepalive)) {
+					logm(SS_CFG, L_ERR, "%s:%d: config setup: keepalive=%s: expected seconds like 20s (0: none)",
+					     conf, s->kv[j].line, s->kv[j].val);
+					return -1;
+				}
 			}
 			continue;
 		}

@@ -84,6 +84,12 @@ static void status(FILE *f, bool all)
 			sa->initiator ? "initiator" : "responder",
 			(unsigned long long)be64toh(si), sa->initiator ? "*" : "",
 			(unsigned long long)be64toh(sr), sa->initiator ? "" : "*");
+		if (all && (sa->nat & NAT_D_SEEN))
+			fprintf(f, "%12s: NAT: %s%s%s\n", sa->conn->name,
+				!(sa->nat & NAT_ANY) ? "none detected" :
+				sa->nat & NAT_HERE ? "local host behind NAT (keepalives)" : "",
+				(sa->nat & NAT_ANY) == NAT_ANY ? ", " : "",
+				sa->nat & NAT_THERE ? "remote host behind NAT" : "");
 		if (all && sa->state == ST_ESTABLISHED && sa->ike_rekey_at)
 			fprintf(f, "%12s: IKE_SA rekeying in %.0f seconds\n", sa->conn->name,
 				sa->ike_rekey_at - now());

@@ -315,6 +315,7 @@ static struct ike_sa *ike_successor(struct ike_sa *old, bool initiator,
 	n->dh_group = s->dh;
 	n->local = old->local;
 	n->peer = old->peer;
+	n->nat = old->nat;
 	if (buf_set(&n->ni, ni->p, ni->len) || buf_set(&n->nr, nr->p, nr->len) ||
 	    ikesa_derive(n, gir->p, gir->len, old)) {
 		n->state = ST_DEAD;

@@ -50,6 +50,7 @@ static int init_send(struct ike_sa *sa)
 	mb_put(&b, sa->ni.p, sa->ni.len);
 	mb_pl_end(&b, s);
 	put_sig_hashes(&b);
+	natt_put(&b, sa);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_i, b.buf, b.len))
 		return -1;
@@ -100,23 +101,10 @@ static struct conn *conn_for(const struct sockaddr_storage *from,
 {
 	for (int i = 0; i < g_conf.nconns; i++) {
 		struct conn *c = &g_conf.conns[i];
-		const struct sockaddr_storage *r = &c->raddr, *l = &c->laddr;
-
 		if (c->auto_mode == AUTO_IGNORE)
 			continue;
-		if (r->ss_family && (r->ss_family != from->ss_family ||
-		    (r->ss_family == AF_INET ?
-		     memcmp(&((struct sockaddr_in *)r)->sin_addr,
-			    &((struct sockaddr_in *)from)->sin_addr, 4) :
-		     memcmp(&((struct sockaddr_in6 *)r)->sin6_addr,
-			    &((struct sockaddr_in6 *)from)->sin6_addr, 16))))
-			continue;
-		if (l->ss_family && (l->ss_family != to->ss_family ||
-		    (l->ss_family == AF_INET ?
-		     memcmp(&((struct sockaddr_in *)l)->sin_addr,
-			    &((struct sockaddr_in *)to)->sin_addr, 4) :
-		     memcmp(&((struct sockaddr_in6 *)l)->sin6_addr,
-			    &((struct sockaddr_in6 *)to)->sin6_addr, 16))))
+		if ((c->raddr.ss_family && !ss_same_addr(&c->raddr, from)) ||
+		    (c->laddr.ss_family && !ss_same_addr(&c->laddr, to)))
 			continue;
 		return c;
 	}
@@ -127,21 +115,16 @@ static void cookie_calc(const struct ike_msg *m, const struct payload *ni,
 			const struct sockaddr_storage *from, uint8_t *out)
 {
 	uint8_t data[8 + 16 + 256];
-	size_t l = 0, nl = ni->len > 256 ? 256 : ni->len;
+	size_t l, nl = ni->len > 256 ? 256 : ni->len;
+	const uint8_t *a = ss_addr(from, &l);
 
 	if (!cookie_secret_set) {
 		rand_bytes(cookie_secret, sizeof(cookie_secret));
 		cookie_secret_set = true;
 	}
 	memcpy(data, m->spi_i_b, 8);
-	l = 8;
-	if (from->ss_family == AF_INET) {
-		memcpy(data + l, &((struct sockaddr_in *)from)->sin_addr, 4);
-		l += 4;
-	} else {
-		memcpy(data + l, &((struct sockaddr_in6 *)from)->sin6_addr, 16);
-		l += 16;
-	}
+	memcpy(data + 8, a, l);
+	l += 8;
 	memcpy(data + l, ni->body, nl);
 	prf(PRF_HMAC_SHA2_256, cookie_secret, sizeof(cookie_secret), data,
 	    l + nl, out);
@@ -267,6 +250,7 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 	memcpy(sa->spi_i, m->spi_i_b, 8);
 	sa->peer = *from;
 	sa->local = *to;
+	natt_detect(sa, m, from, to);
 	sa->dh_group = sa->s.dh;
 	sa->dh = dh_new(sa->dh_group);
 	if (!sa->dh || dh_public(sa->dh, &sa->ker) ||
@@ -296,6 +280,7 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 	if (c->rpub)
 		cert_put_certreq(&b);
 	put_sig_hashes(&b);
+	natt_put(&b, sa);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_r, b.buf, b.len))
 		goto fail;

@@ -93,6 +93,12 @@ static int fill_sa(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	k->mode = c->transport ? KIPSEC_MODE_TRANSPORT : KIPSEC_MODE_TUNNEL;
 	k->reqid = c->reqid;
 	k->replay_window = 64;
+	if (sa->nat & NAT_ANY) {
+		/* ESP in UDP between the IKE endpoints as seen (natt.c). */
+		k->has_encap = true;
+		k->encap_sport = ss_port(inbound ? &sa->peer : &sa->local);
+		k->encap_dport = ss_port(inbound ? &sa->local : &sa->peer);
+	}
 	fill_lft(sa->conn, &k->lft);
 	if (c->s.esn)
 		k->flags |= KIPSEC_SAF_ESN;
@@ -153,8 +159,10 @@ static int fill_sel(const struct ts *src, const struct ts *dst, struct ksel *s)
 	return 0;
 }
 
+/* cmd SP_ADD records the new policy's id in c; SP_UPDATE (a NAT-T float)
+ * rewrites the n-th of c's policies (same order as they were added). */
 static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
-		  const struct ts *src, const struct ts *dst)
+		  const struct ts *src, const struct ts *dst, int cmd, int *n)
 {
 	bool out = dir == KIPSEC_DIR_OUT;
 	struct ksp sp;
@@ -178,19 +186,40 @@ static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 		to_kaddr(out ? &sa->local : &sa->peer, &sp.tmpl[0].src);
 		to_kaddr(out ? &sa->peer : &sa->local, &sp.tmpl[0].dst);
 	}
-	ret = ksp_request(nl, KIPSEC_CMD_SP_ADD, &sp, err, sizeof(err));
+	if (cmd == KIPSEC_CMD_SP_UPDATE)
+		sp.id = *n < c->nsp ? c->sp_id[*n] : 0;
+	ret = ksp_request(nl, cmd, &sp, err, sizeof(err));
 	if (ret) {
-		logm(SS_KNL, L_ERR, "conn %s: adding %s policy failed: %s%s%s", sa->conn->name,
+		logm(SS_KNL, L_ERR, "conn %s: %s %s policy failed: %s%s%s", sa->conn->name,
+		     cmd == KIPSEC_CMD_SP_ADD ? "adding" : "updating",
 		     out ? "out" : dir == KIPSEC_DIR_IN ? "in" : "fwd", strerror(-ret),
 		     err[0] ? ": " : "", err);
 		return -1;
 	}
-	if (c->nsp < (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])))
+	if (cmd == KIPSEC_CMD_SP_ADD && c->nsp < (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])))
 		c->sp_id[c->nsp++] = sp.id;
+	(*n)++;
 	return 0;
 }
 
-static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
+/* Policies for every pair of c's narrowed selectors (out, in, fwd). */
+static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
+{
+	const struct ts_list *l = sa->initiator ? &c->tsi : &c->tsr;
+	const struct ts_list *r = sa->initiator ? &c->tsr : &c->tsi;
+	int n = 0;
+
+	for (int i = 0; i < l->n; i++)
+		for (int j = 0; j < r->n; j++)
+			if (add_sp(sa, c, KIPSEC_DIR_OUT, &l->t[i], &r->t[j], cmd, &n) ||
+			    add_sp(sa, c, KIPSEC_DIR_IN, &r->t[j], &l->t[i], cmd, &n) ||
+			    (!c->transport &&
+			     add_sp(sa, c, KIPSEC_DIR_FWD, &r->t[j], &l->t[i], cmd, &n)))
+				return -1;
+	return 0;
+}
+
+static int put_sa(struct ike_sa *sa, struct child_sa *c, bool inbound, int cmd)
 {
 	struct ksa k;
 	char err[256] = "";
@@ -198,16 +227,22 @@ static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
 
 	if (fill_sa(sa, c, inbound, &k))
 		return -1;
-	ret = ksa_request(nl, KIPSEC_CMD_SA_ADD, &k, err, sizeof(err));
+	ret = ksa_request(nl, cmd, &k, err, sizeof(err));
 	wipe(&k, sizeof(k));
 	if (ret) {
-		logm(SS_KNL, L_ERR, "conn %s: adding %s SA %08x failed: %s%s%s", sa->conn->name,
+		logm(SS_KNL, L_ERR, "conn %s: %s %s SA %08x failed: %s%s%s", sa->conn->name,
+		     cmd == KIPSEC_CMD_SA_ADD ? "adding" : "updating",
 		     inbound ? "inbound" : "outbound",
 		     inbound ? c->spi_in : c->spi_out, strerror(-ret),
 		     err[0] ? ": " : "", err);
 		return -1;
 	}
 	return 0;
+}
+
+static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
+{
+	return put_sa(sa, c, inbound, KIPSEC_CMD_SA_ADD);
 }
 
 static void log_keys(struct ike_sa *sa, struct child_sa *c)
@@ -235,9 +270,6 @@ static void log_keys(struct ike_sa *sa, struct child_sa *c)
 int child_install(struct ike_sa *sa, struct child_sa *c,
 		  const struct child_sa *rekey_of)
 {
-	const struct ts_list *l = sa->initiator ? &c->tsi : &c->tsr;
-	const struct ts_list *r = sa->initiator ? &c->tsr : &c->tsi;
-
 	c->up = true;
 	c->state = CH_INSTALLED;
 	c->reqid = rekey_of ? rekey_of->reqid : next_reqid++;
@@ -270,13 +302,8 @@ int child_install(struct ike_sa *sa, struct child_sa *c,
 		     rekey_of->spi_in, rekey_of->spi_out, c->reqid);
 		return 0;
 	}
-	for (int i = 0; i < l->n; i++)
-		for (int j = 0; j < r->n; j++)
-			if (add_sp(sa, c, KIPSEC_DIR_OUT, &l->t[i], &r->t[j]) ||
-			    add_sp(sa, c, KIPSEC_DIR_IN, &r->t[j], &l->t[i]) ||
-			    (!c->transport &&
-			     add_sp(sa, c, KIPSEC_DIR_FWD, &r->t[j], &l->t[i])))
-				goto fail;
+	if (put_sps(sa, c, KIPSEC_CMD_SP_ADD))
+		goto fail;
 	logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out) and %d policies, reqid %u",
 	     sa->conn->name, c->spi_in, c->spi_out, c->nsp, c->reqid);
 	return 0;
@@ -371,6 +398,35 @@ void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	     c->spi_in, c->spi_out);
 }
 
+void child_float(struct ike_sa *sa, struct child_sa *c,
+		 const struct sockaddr_storage *old_peer)
+{
+	struct sockaddr_storage now_peer = sa->peer;
+
+	if (g_no_kernel || !nl)
+		return;
+	if (c->sa_in)
+		put_sa(sa, c, true, KIPSEC_CMD_SA_UPDATE);
+	if (c->sa_out && ss_same_addr(old_peer, &sa->peer)) {
+		put_sa(sa, c, false, KIPSEC_CMD_SA_UPDATE);
+	} else if (c->sa_out && add_sa(sa, c, false) == 0) {
+		/* The SA's identity has the peer's address: a new one (tunnel
+		 * templates name the endpoints: updated before the old SA
+		 * goes).  Its sequence numbers restart, which the peer's replay
+		 * window refuses: rekey at once. */
+		if (c->nsp && !c->transport)
+			put_sps(sa, c, KIPSEC_CMD_SP_UPDATE);
+		sa->peer = *old_peer;
+		del_sa(sa, c, false);
+		sa->peer = now_peer;
+		if (c->state == CH_INSTALLED) {
+			c->rekey_at = now();
+			logm(SS_KNL, L_INFO, "conn %s: outbound SA %08x re-added for the peer's new address; rekeying the CHILD_SA",
+			     sa->conn->name, c->spi_out);
+		}
+	}
+}
+
 void child_uninstall_all(struct ike_sa *sa)
 {
 	for (int i = 0; i < CHILD_MAX; i++)
@@ -442,9 +498,22 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	struct ksa k;
 
 	(void)data;
-	if (g->cmd != KIPSEC_CMD_EXPIRE || knl_parse(nlh, tb) < 0)
+	if ((g->cmd != KIPSEC_CMD_EXPIRE && g->cmd != KIPSEC_CMD_MAPPING) ||
+	    knl_parse(nlh, tb) < 0)
 		return MNL_CB_OK;
 	memset(&k, 0, sizeof(k));
+	if (g->cmd == KIPSEC_CMD_MAPPING) {
+		const struct nlattr *a = tb[KIPSEC_A_MAPPING_NEW_SRC];
+		struct sockaddr_storage np;
+
+		if (ksa_parse(nlh, &k) == 0 && a && k.has_encap &&
+		    mnl_attr_get_payload_len(a) == (k.src.family == AF_INET ? 4u : 16u)) {
+			ss_make(&np, k.src.family, mnl_attr_get_payload(a), k.encap_sport);
+			natt_mapping(k.spi, &np);
+		}
+		wipe(&k, sizeof(k));
+		return MNL_CB_OK;
+	}
 	if (ksa_parse(nlh, &k) == 0 && k.proto == IPPROTO_ESP)
 		on_expire(&k, tb[KIPSEC_A_EXPIRE_HARD] != NULL);
 	wipe(&k, sizeof(k));

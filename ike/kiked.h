@@ -8,7 +8,8 @@
  * proposal matching), ts.c (traffic selectors), crypto.c (OpenSSL),
  * conf.c (ipsec.conf/ipsec.secrets), ikesa.c (state and keys),
  * exch_init.c, exch_auth.c, exch_info.c (one file per exchange),
- * net.c (sockets, timers, retransmission), log.c and main.c.
+ * net.c (sockets, timers, retransmission), natt.c (NAT traversal),
+ * log.c and main.c.
  */
 #ifndef KIKED_H
 #define KIKED_H
@@ -290,6 +291,7 @@ struct config {
 	int nsecrets;
 	struct secret secrets[32];
 	int half_open_max;
+	int keepalive;		/* NAT keepalive interval (s), 0 = none */
 };
 
 int conf_load(struct config *c, const char *conf, const char *secrets);
@@ -363,6 +365,9 @@ struct ike_sa {
 	struct buf resp;
 	double last_rx, dpd_due;
 	struct child_sa child[CHILD_MAX];
+	/* NAT traversal (natt.c): NAT_HERE/NAT_THERE from NAT-D, next keepalive. */
+	uint8_t nat;
+	double ka_at;
 	struct ts_list want_tsi, want_tsr;
 	int ke_retries;
 	/* Lifetimes: rekey (soft) and hard deadlines of the IKE_SA. */
@@ -474,14 +479,48 @@ extern bool g_no_kernel;
 extern double g_rtx_base;
 extern int g_rtx_tries;
 double now(void);
-int net_open(uint16_t port);
+extern uint16_t g_ike_port, g_natt_port;
+/* IKE on port, NAT-T (non-ESP marker, kipsec attached) on natt_port (0: none). */
+int net_open(uint16_t port, uint16_t natt_port);
 int net_send(const struct sockaddr_storage *from,
 	     const struct sockaddr_storage *to, const void *p, size_t len);
+int net_send_keepalive(const struct sockaddr_storage *from,
+		       const struct sockaddr_storage *to);
 void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 		  const struct sockaddr_storage *to);
 void net_timers(void);
 int net_loop(void);
 const char *sa_str(const struct sockaddr_storage *s, char *buf, size_t len);
+/* The address bytes of s (len 4, 16, or 0 for %any), its port (host order). */
+const uint8_t *ss_addr(const struct sockaddr_storage *s, size_t *len);
+uint16_t ss_port(const struct sockaddr_storage *s);
+void ss_set_port(struct sockaddr_storage *s, uint16_t port);
+void ss_make(struct sockaddr_storage *s, int family, const void *addr,
+	     uint16_t port);
+bool ss_same_addr(const struct sockaddr_storage *a,
+		  const struct sockaddr_storage *b);
+bool ss_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* ---- NAT traversal (natt.c, RFC 7296 2.23, RFC 3948) ---- */
+enum { NAT_HERE = 1, NAT_THERE = 2, NAT_ANY = 3, NAT_D_SEEN = 4 };
+/* kipsec decapsulates ESP arriving on our NAT-T socket fd. */
+void natt_attach(int fd, int family, uint16_t port);
+/* NAT_DETECTION_SOURCE_IP/DESTINATION_IP for an IKE_SA_INIT message. */
+void natt_put(struct msg_builder *b, const struct ike_sa *sa);
+/* From the peer's IKE_SA_INIT message: sets sa->nat, floats to 4500. */
+void natt_detect(struct ike_sa *sa, const struct ike_msg *m,
+		 const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+/* An authenticated message from/to other endpoints: float the IKE_SA. */
+void natt_update(struct ike_sa *sa, const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+/* kipsec's MAPPING event: ESP of inbound SA spi came from new_peer. */
+void natt_mapping(uint32_t spi, const struct sockaddr_storage *new_peer);
+void natt_timers(struct ike_sa *sa, double t);
+/* Re-sends c's SAs with the IKE_SA's endpoints (SA_UPDATE; an outbound SA
+ * whose peer address changed is added anew, then the old one deleted). */
+void child_float(struct ike_sa *sa, struct child_sa *c,
+		 const struct sockaddr_storage *old_peer);
 /* rekey_of: the CHILD_SA this one replaces (same reqid and policies; the
  * new SAs are added before the old ones go: make-before-break), or NULL. */
 int child_install(struct ike_sa *sa, struct child_sa *ch,

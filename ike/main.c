@@ -30,7 +30,8 @@ static void on_signal(int s)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kiked [--conf FILE] [--secrets FILE] [--ctl SOCKET] [--foreground]\n"
-		   "             [--no-kernel] [--debug SPEC] [--port N] [--syslog] [--check]\n"
+		   "             [--no-kernel] [--debug SPEC] [--port N] [--natt-port N]\n"
+		   "             [--syslog] [--check]\n"
 		   "             [--retransmit BASE[,TRIES]] [--cookie-threshold HALF_OPEN]\n"
 		   "             [--cacerts DIR] [--certdir DIR]\n"
 		   "  defaults: --conf /etc/kipsec/ipsec.conf --secrets /etc/kipsec/ipsec.secrets\n"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 		{ "no-kernel", no_argument, NULL, 'n' },
 		{ "debug", required_argument, NULL, 'd' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "natt-port", required_argument, NULL, 'N' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "retransmit", required_argument, NULL, 'r' },
@@ -73,9 +75,9 @@ int main(int argc, char **argv)
 	};
 	const char *ctl = "/run/kipsec/kiked.ctl", *dbg = NULL;
 	bool fg = false, use_syslog = false, check = false;
-	int port = 500, o, cookie_threshold = 20;
+	int port = 500, natt_port = 4500, o, cookie_threshold = 20;
 
-	while ((o = getopt_long(argc, argv, "c:s:C:fnd:p:Skr:T:A:D:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:s:C:fnd:p:N:Skr:T:A:D:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': g_conf_path = optarg; break;
 		case 's': g_secrets_path = optarg; break;
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
 		case 'n': g_no_kernel = true; break;
 		case 'd': dbg = optarg; break;
 		case 'p': port = atoi(optarg); break;
+		case 'N': natt_port = atoi(optarg); break;
 		case 'S': use_syslog = true; break;
 		case 'k': check = true; break;
 		case 'r':
@@ -105,7 +108,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || port <= 0 || port > 65535) {
+	if (optind != argc || port <= 0 || port > 65535 || natt_port < 0 ||
+	    natt_port > 65535 || natt_port == port) {
 		usage(stderr);
 		return 2;
 	}
@@ -119,7 +123,7 @@ int main(int argc, char **argv)
 		conf_wipe(&g_conf);
 		return 0;
 	}
-	if (net_open((uint16_t)port) || ctl_open(ctl))
+	if (net_open((uint16_t)port, (uint16_t)natt_port) || ctl_open(ctl))
 		return 1;
 	if (!fg && daemon(0, 0)) {
 		perror("daemon");

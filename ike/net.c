@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Sockets, dispatch and timers.  One thread, one poll loop: the IKE sockets
- * (UDP 500, IPv4 and IPv6, with PKTINFO so replies leave from the address
- * the request reached), the control socket, and per-SA deadlines for
- * retransmission (exponential back-off) and DPD.
+ * (UDP 500 and the NAT-T port 4500, IPv4 and IPv6, with PKTINFO so replies
+ * leave from the address the request reached), the control socket, kipsec's
+ * events, and per-SA deadlines for retransmission (exponential back-off),
+ * DPD and NAT keepalives.  On port 4500 IKE messages carry the non-ESP
+ * marker (RFC 3948 2.2); ESP there is decapsulated by kipsec (natt.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,9 +16,16 @@
 #include <arpa/inet.h>
 #include "kiked.h"
 
-static int fd4 = -1, fd6 = -1;
+/* IKE port and NAT-T port, each for IPv4 and IPv6; fd -1 when unavailable. */
+static struct ike_sock {
+	int fd, family;
+	uint16_t port;
+} socks[4] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+#define NSOCKS ((int)(sizeof(socks) / sizeof(socks[0])))
+static const uint8_t non_esp_marker[4];
 double g_rtx_base = 1.0;
 int g_rtx_tries = 5;
+uint16_t g_ike_port = 500, g_natt_port = 4500;
 
 double now(void)
 {
@@ -26,106 +35,217 @@ double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- sockaddr helpers: one code path for both families ---- */
+const uint8_t *ss_addr(const struct sockaddr_storage *s, size_t *len)
+{
+	if (s->ss_family == AF_INET) {
+		*len = 4;
+		return (const uint8_t *)&((const struct sockaddr_in *)s)->sin_addr;
+	}
+	*len = s->ss_family == AF_INET6 ? 16 : 0;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)s)->sin6_addr;
+}
+
+uint16_t ss_port(const struct sockaddr_storage *s)
+{
+	return ntohs(s->ss_family == AF_INET ? ((const struct sockaddr_in *)s)->sin_port :
+		     ((const struct sockaddr_in6 *)s)->sin6_port);
+}
+
+void ss_set_port(struct sockaddr_storage *s, uint16_t port)
+{
+	if (s->ss_family == AF_INET)
+		((struct sockaddr_in *)s)->sin_port = htons(port);
+	else if (s->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)s)->sin6_port = htons(port);
+}
+
+void ss_make(struct sockaddr_storage *s, int family, const void *addr,
+	     uint16_t port)
+{
+	size_t l;
+
+	memset(s, 0, sizeof(*s));
+	s->ss_family = (sa_family_t)family;
+	memcpy((void *)ss_addr(s, &l), addr, family == AF_INET ? 4 : 16);
+	ss_set_port(s, port);
+}
+
+bool ss_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	size_t la, lb;
+	const uint8_t *pa = ss_addr(a, &la), *pb = ss_addr(b, &lb);
+
+	return a->ss_family == b->ss_family && la == lb && !memcmp(pa, pb, la);
+}
+
+bool ss_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return ss_same_addr(a, b) && ss_port(a) == ss_port(b);
+}
+
+static socklen_t ss_len(const struct sockaddr_storage *s)
+{
+	return s->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	       sizeof(struct sockaddr_in6);
+}
+
 const char *sa_str(const struct sockaddr_storage *s, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "%any";
+	size_t l;
+	const uint8_t *p = ss_addr(s, &l);
 
-	if (s->ss_family == AF_INET) {
-		const struct sockaddr_in *v = (const void *)s;
-
-		inet_ntop(AF_INET, &v->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s[%u]", a, ntohs(v->sin_port));
-	} else if (s->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *v = (const void *)s;
-
-		inet_ntop(AF_INET6, &v->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "%s[%u]", a, ntohs(v->sin6_port));
-	} else {
+	if (!l) {
 		snprintf(buf, len, "%s", a);
+		return buf;
 	}
+	inet_ntop(s->ss_family, p, a, sizeof(a));
+	snprintf(buf, len, "%s[%u]", a, ss_port(s));
 	return buf;
 }
 
-int net_open(uint16_t port)
+static int open_sock(struct ike_sock *k, int family, uint16_t port)
 {
-	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
-	int on = 1;
+	struct sockaddr_storage a = { .ss_family = (sa_family_t)family };
+	int on = 1, v6 = family == AF_INET6;
 
-	fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd4 < 0 || setsockopt(fd4, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) ||
-	    setsockopt(fd4, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
-	    bind(fd4, (struct sockaddr *)&a4, sizeof(a4))) {
-		logm(SS_NET, L_ERR, "cannot bind UDP port %u (IPv4): %s (another IKE daemon running?)",
-		     port, strerror(errno));
+	ss_set_port(&a, port);
+	k->family = family;
+	k->port = port;
+	k->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (k->fd < 0 ||
+	    (v6 && setsockopt(k->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on))) ||
+	    setsockopt(k->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof(on)) ||
+	    setsockopt(k->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+	    bind(k->fd, (struct sockaddr *)&a, ss_len(&a))) {
+		int e = errno;
+
+		if (k->fd >= 0)
+			close(k->fd);
+		k->fd = -1;
+		errno = e;
 		return -1;
 	}
-	fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd6 >= 0 && (setsockopt(fd6, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) ||
-	    setsockopt(fd6, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
-	    bind(fd6, (struct sockaddr *)&a6, sizeof(a6)))) {
-		logm(SS_NET, L_WARN, "IPv6 IKE socket unavailable: %s", strerror(errno));
-		close(fd6);
-		fd6 = -1;
+	return 0;
+}
+
+int net_open(uint16_t port, uint16_t natt_port)
+{
+	g_ike_port = port;
+	g_natt_port = natt_port;
+	for (int i = 0; i < NSOCKS; i++) {
+		int family = i & 1 ? AF_INET6 : AF_INET;
+		uint16_t p = i < 2 ? port : natt_port;
+
+		if (i >= 2 && !natt_port)
+			break;
+		if (!open_sock(&socks[i], family, p)) {
+			if (i >= 2)
+				natt_attach(socks[i].fd, family, p);
+			continue;
+		}
+		if (family == AF_INET) {
+			logm(SS_NET, L_ERR, "cannot bind UDP port %u (IPv4): %s (another IKE daemon running?)",
+			     p, strerror(errno));
+			return -1;
+		}
+		logm(SS_NET, L_WARN, "IPv6 IKE socket on port %u unavailable: %s",
+		     p, strerror(errno));
 	}
+	return 0;
+}
+
+static struct ike_sock *sock_for(int family, uint16_t port)
+{
+	for (int i = 0; i < NSOCKS; i++)
+		if (socks[i].fd >= 0 && socks[i].family == family &&
+		    socks[i].port == port)
+			return &socks[i];
+	return NULL;
+}
+
+static void put_cmsg(struct msghdr *mh, int level, int type, const void *p,
+		     size_t len)
+{
+	struct cmsghdr *c;
+
+	mh->msg_controllen = CMSG_SPACE(len);
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), p, len);
+}
+
+/* Sends from our port of `from` (IKE or NAT-T; the marker is added on the
+ * latter unless raw, for keepalives). */
+static int send_from(const struct sockaddr_storage *from,
+		     const struct sockaddr_storage *to, const void *p,
+		     size_t len, bool raw)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cb;
+	bool natt = from && from->ss_family && g_natt_port &&
+		    ss_port(from) == g_natt_port && g_natt_port != g_ike_port;
+	struct ike_sock *k = sock_for(to->ss_family, natt ? g_natt_port : g_ike_port);
+	bool marker = natt && !raw;
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)non_esp_marker, .iov_len = marker ? 4 : 0 },
+		{ .iov_base = (void *)p, .iov_len = len },
+	};
+	struct msghdr mh = {
+		.msg_name = (void *)to, .msg_namelen = ss_len(to),
+		.msg_iov = iov, .msg_iovlen = 2, .msg_control = cb.b,
+	};
+	char a[64];
+
+	memset(&cb, 0, sizeof(cb));
+	if (from && from->ss_family == AF_INET && to->ss_family == AF_INET) {
+		struct in_pktinfo pi = {
+			.ipi_spec_dst = ((const struct sockaddr_in *)from)->sin_addr,
+		};
+
+		put_cmsg(&mh, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+	} else if (from && from->ss_family == AF_INET6 && to->ss_family == AF_INET6) {
+		struct in6_pktinfo pi = {
+			.ipi6_addr = ((const struct sockaddr_in6 *)from)->sin6_addr,
+		};
+
+		put_cmsg(&mh, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
+	} else {
+		mh.msg_control = NULL;
+	}
+	if (!k || sendmsg(k->fd, &mh, 0) < 0) {
+		logm(SS_NET, L_WARN, "send to %s failed: %s",
+		     sa_str(to, a, sizeof(a)), k ? strerror(errno) : "no socket");
+		return -1;
+	}
+	logm(SS_NET, L_DBG, "sent %zu bytes %sto %s", len, raw ? "(keepalive) " : "",
+	     sa_str(to, a, sizeof(a)));
 	return 0;
 }
 
 int net_send(const struct sockaddr_storage *from,
 	     const struct sockaddr_storage *to, const void *p, size_t len)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} cb;
-	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
-	struct msghdr mh = {
-		.msg_name = (void *)to,
-		.msg_namelen = to->ss_family == AF_INET ?
-			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
-		.msg_iov = &iov, .msg_iovlen = 1,
-	};
-	int fd = to->ss_family == AF_INET ? fd4 : fd6;
-	char a[64];
-
-	memset(&cb, 0, sizeof(cb));
-	if (from && from->ss_family == AF_INET && fd == fd4) {
-		struct cmsghdr *c;
-		struct in_pktinfo pi = { 0 };
-
-		mh.msg_control = cb.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		pi.ipi_spec_dst = ((const struct sockaddr_in *)from)->sin_addr;
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else if (from && from->ss_family == AF_INET6 && fd == fd6) {
-		struct cmsghdr *c;
-		struct in6_pktinfo pi = { 0 };
-
-		mh.msg_control = cb.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		pi.ipi6_addr = ((const struct sockaddr_in6 *)from)->sin6_addr;
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	}
-	if (fd < 0 || sendmsg(fd, &mh, 0) < 0) {
-		logm(SS_NET, L_WARN, "send to %s failed: %s",
-		     sa_str(to, a, sizeof(a)), strerror(errno));
-		return -1;
-	}
-	logm(SS_NET, L_DBG, "sent %zu bytes to %s", len, sa_str(to, a, sizeof(a)));
-	return 0;
+	return send_from(from, to, p, len, false);
 }
 
-static int recv_one(int fd)
+int net_send_keepalive(const struct sockaddr_storage *from,
+		       const struct sockaddr_storage *to)
 {
-	static uint8_t pkt[IKE_MSG_MAX];
+	static const uint8_t ka = 0xff;
+
+	return send_from(from, to, &ka, 1, true);
+}
+
+static int recv_one(const struct ike_sock *k)
+{
+	static uint8_t pkt[IKE_MSG_MAX + 4];
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
 		struct cmsghdr align;
@@ -137,30 +257,36 @@ static int recv_one(int fd)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cb.b, .msg_controllen = sizeof(cb.b),
 	};
-	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	ssize_t n = recvmsg(k->fd, &mh, MSG_DONTWAIT);
+	uint8_t *p = pkt;
 
 	if (n < 0)
 		return -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
-			struct sockaddr_in *t = (struct sockaddr_in *)&to;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			t->sin_family = AF_INET;
-			t->sin_addr = pi.ipi_addr;
-			t->sin_port = htons(500);
+			ss_make(&to, AF_INET, &pi.ipi_addr, k->port);
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo pi;
-			struct sockaddr_in6 *t = (struct sockaddr_in6 *)&to;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			t->sin6_family = AF_INET6;
-			t->sin6_addr = pi.ipi6_addr;
-			t->sin6_port = htons(500);
+			ss_make(&to, AF_INET6, &pi.ipi6_addr, k->port);
 		}
 	}
-	net_dispatch(pkt, (size_t)n, &from, &to);
+	if (k->port == g_natt_port && g_natt_port != g_ike_port) {
+		/* Keepalives and (without kipsec attached) ESP are not ours. */
+		if (n < 4 || memcmp(p, non_esp_marker, 4)) {
+			logm(SS_NET, L_DBG, "%s on port %u from %s: ignored",
+			     n == 1 && p[0] == 0xff ? "NAT keepalive" : "non-IKE datagram",
+			     k->port, sa_str(&from, (char[64]){ 0 }, 64));
+			return 0;
+		}
+		p += 4;
+		n -= 4;
+	}
+	net_dispatch(p, (size_t)n, &from, &to);
 	return 0;
 }
 
@@ -174,7 +300,9 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *m)
 	return sk_open(m, &k);
 }
 
-static void handle_request(struct ike_sa *sa, struct ike_msg *m)
+static void handle_request(struct ike_sa *sa, struct ike_msg *m,
+			   const struct sockaddr_storage *from,
+			   const struct sockaddr_storage *to)
 {
 	if (sa->resp.len && m->msgid + 1 == sa->peer_msgid) {
 		logm(SS_NET, L_DBG, "conn %s: duplicate request %u, resending our response",
@@ -193,6 +321,7 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	sa->last_rx = now();
+	natt_update(sa, from, to);
 	if (m->exch == EXCH_IKE_AUTH && sa->state == ST_INIT_DONE)
 		auth_respond(sa, m);
 	else if (m->exch == EXCH_INFORMATIONAL && sa->state >= ST_ESTABLISHED)
@@ -201,7 +330,9 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m)
 		ccs_respond(sa, m);
 }
 
-static void handle_response(struct ike_sa *sa, struct ike_msg *m)
+static void handle_response(struct ike_sa *sa, struct ike_msg *m,
+			    const struct sockaddr_storage *from,
+			    const struct sockaddr_storage *to)
 {
 	if (!sa->req_pending || m->msgid + 1 != sa->next_msgid ||
 	    m->exch != sa->req_exch) {
@@ -215,6 +346,10 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	sa->req_pending = false;
 	sa->last_rx = now();
+	if (m->exch == EXCH_IKE_SA_INIT)
+		natt_detect(sa, m, from, to);
+	else
+		natt_update(sa, from, to);
 	switch (m->exch) {
 	case EXCH_IKE_SA_INIT:
 		init_response(sa, m);
@@ -251,12 +386,12 @@ void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 	    m.msgid == 0) {
 		init_respond(&m, from, to);
 	} else if (sa && response) {
-		handle_response(sa, &m);
+		handle_response(sa, &m, from, to);
 	} else if (sa && !response) {
 		if (m.exch == EXCH_IKE_SA_INIT && sa->resp.len)
 			net_send(&sa->local, &sa->peer, sa->resp.p, sa->resp.len);
 		else
-			handle_request(sa, &m);
+			handle_request(sa, &m, from, to);
 	} else {
 		logm(SS_NET, L_DBG, "message for unknown IKE_SA from %s: dropped",
 		     sa_str(from, a, sizeof(a)));
@@ -318,6 +453,7 @@ void net_timers(void)
 		}
 		if (sa->state == ST_ESTABLISHED)
 			child_timers(sa, t);
+		natt_timers(sa, t);
 		/* One request at a time: queued deletes, then rekeys, then DPD. */
 		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
 			info_send_queued(sa);
@@ -342,26 +478,24 @@ extern volatile int g_stop;
 int net_loop(void)
 {
 	while (!g_stop) {
-		struct pollfd p[4] = {
-			{ .fd = fd4, .events = POLLIN },
-			{ .fd = fd6, .events = POLLIN },
-			{ .fd = ctl_fd(), .events = POLLIN },
-			{ .fd = knl_event_fd(), .events = POLLIN },
+		struct pollfd p[NSOCKS + 2] = {
+			[NSOCKS] = { .fd = ctl_fd(), .events = POLLIN },
+			[NSOCKS + 1] = { .fd = knl_event_fd(), .events = POLLIN },
 		};
-		int r = poll(p, 4, 100);
+		int r;
 
+		for (int i = 0; i < NSOCKS; i++)
+			p[i] = (struct pollfd){ .fd = socks[i].fd, .events = POLLIN };
+		r = poll(p, NSOCKS + 2, 100);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r > 0) {
-			if (p[0].revents & POLLIN)
-				recv_one(fd4);
-			if (p[1].revents & POLLIN)
-				recv_one(fd6);
-			if (p[2].revents & POLLIN)
-				ctl_accept();
-			if (p[3].revents & POLLIN)
-				knl_event_read();
-		}
+		for (int i = 0; r > 0 && i < NSOCKS; i++)
+			if (p[i].revents & POLLIN)
+				recv_one(&socks[i]);
+		if (r > 0 && p[NSOCKS].revents & POLLIN)
+			ctl_accept();
+		if (r > 0 && p[NSOCKS + 1].revents & POLLIN)
+			knl_event_read();
 		net_timers();
 	}
 	return 0;

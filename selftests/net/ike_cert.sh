@@ -16,12 +16,7 @@ N=0 FAIL=0 KP=
 . selftests/unit/ike_certs.sh
 . selftests/net/ike_lib.bash
 
-cleanup() {
-	stop_all
-	for n in $A $B; do ip netns del $n 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap ike_cleanup EXIT
 
 if ! command -v ipsec >/dev/null || ! command -v openssl >/dev/null || [ ! -x "$KIKED" ] ||
    ! ip netns add $A 2>/dev/null || ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
@@ -89,7 +84,6 @@ conn t
 		KP=$!; }
 	return 0
 }
-wait_log() { for _ in $(seq $WAIT); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
 up() {	# $1 key type $2 role
 	wait_log "$T/kiked.log" "CHILD_SA established" &&
 	grep -q "IKE_SA established with 'charon.test' ($2)" "$T/kiked.log" &&

@@ -2,7 +2,8 @@
 # sourced after selftests/lib.sh.  Their checks run in the test's own shell,
 # not in tap_check's subshell, because several of them set state (the
 # daemon's pid, SPIs) that later checks read.
-#   A (kiked, kipsec), B (charon), T (scratch dir), KP (kiked's pid).
+#   A (kiked, kipsec, 10.1.0.1 inside), B (charon, 10.2.0.1 inside),
+#   T (scratch dir), KP (kiked's pid), WAIT (tenths of a second).
 
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
 nok() { N=$((N + 1)); FAIL=1; echo "not ok $N - $1"; }
@@ -15,4 +16,58 @@ stop_all() {
 	charon_stop $B "$T"
 	ip netns exec $A "$KIPSEC" sa flush >/dev/null 2>&1
 	ip netns exec $A "$KIPSEC" sp flush >/dev/null 2>&1
+}
+
+# ike_cleanup: stop_all, then namespaces A, M (if set) and B and dir T removed.
+ike_cleanup() {
+	stop_all
+	for n in $A ${M:-} $B; do ip netns del $n 2>/dev/null; done
+	rm -rf "$T"
+}
+
+# ike_routed_ns: with A made, adds M and B, a router between two links:
+#   A 192.0.2.1 (a0) -- (m0) 192.0.2.254 M 198.51.100.254 (m1) -- (b0) 198.51.100.2 B
+# and the inside addresses 10.1.0.1 (A) and 10.2.0.1 (B) on lo.
+ike_routed_ns() {
+	ip netns add $M; ip netns add $B
+	ip link add a0 netns $A type veth peer name m0 netns $M
+	ip link add b0 netns $B type veth peer name m1 netns $M
+	ip -n $A addr add 192.0.2.1/24 dev a0; ip -n $M addr add 192.0.2.254/24 dev m0
+	ip -n $B addr add 198.51.100.2/24 dev b0; ip -n $M addr add 198.51.100.254/24 dev m1
+	for n in $A $M $B; do ip -n $n link set lo up; done
+	ip -n $A link set a0 up; ip -n $M link set m0 up; ip -n $M link set m1 up; ip -n $B link set b0 up
+	ip -n $A addr add 10.1.0.1/32 dev lo; ip -n $B addr add 10.2.0.1/32 dev lo
+	ip -n $A route add default via 192.0.2.254; ip -n $B route add default via 198.51.100.254
+	ip netns exec $M sysctl -qw net.ipv4.ip_forward=1
+}
+
+# wait_log FILE REGEX: up to WAIT tenths of a second for REGEX in FILE.
+wait_log() { for _ in $(seq $WAIT); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+
+# "spi 0x... aead rfc4106(gcm(aes)) 0xKEY 128" per SA, sorted, from each side.
+xfrm_view() {
+	ip -n $B xfrm state | awk '/proto esp spi/ { s = $4 } /aead/ { print s, $2, $3, $4 }' | sort
+}
+kipsec_view() {
+	ip netns exec $A "$KIPSEC" sa list | awk '/proto esp spi/ { s = $4 } /aead/ { print s, $2, $3, $4 }' | sort
+}
+views_agree() {
+	local x k
+	x=$(xfrm_view); k=$(kipsec_view)
+	[ "$(echo "$x" | grep -c .)" = 2 ] && [ "$x" = "$k" ] || {
+		echo "# xfrm:"; echo "$x" | sed 's/^/#   /'; echo "# kipsec:"; echo "$k" | sed 's/^/#   /'
+		return 1; }
+}
+# Ping and a checksummed 1 MB TCP transfer from 10.1.0.1 (A) to 10.2.0.1 (B).
+tunnel_ping() { ip netns exec $A ping -q -c 3 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null; }
+tcp_transfer() {
+	head -c 1000000 /dev/urandom >"$T/tx"
+	ip netns exec $B socat -u TCP-LISTEN:5001,bind=10.2.0.1,reuseaddr OPEN:"$T/rx",creat,trunc &
+	local sp=$!
+	sleep 0.5
+	if ! timeout 20 ip netns exec $A socat -u OPEN:"$T/tx" TCP:10.2.0.1:5001,bind=10.1.0.1,connect-timeout=10; then
+		kill $sp 2>/dev/null; wait $sp 2>/dev/null; return 1
+	fi
+	wait $sp
+	[ "$(sha256sum <"$T/tx")" = "$(sha256sum <"$T/rx")" ]
 }

@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# NAT traversal: kiked (programming kipsec) <-> strongSwan charon (Linux XFRM)
+# through an nftables masquerade NAT (random source ports) in M:
+#
+#   A: kiked, 10.1.0.1  --192.0.2.0/24--  M  --198.51.100.0/24--  B: charon, 10.2.0.1
+#
+# 1. kiked behind the NAT initiates (M masquerades what leaves towards B);
+# 2. charon behind the NAT initiates to kiked (M masquerades towards A).
+# Each time: both logs say which side is behind the NAT, IKE moved to UDP
+# 4500, kipsec's SAs are ESP in UDP and equal charon's (SPI, key), ping and a
+# checked TCP transfer cross the tunnel, the outside link carries only UDP
+# with port 4500 (ESP in UDP, IKE) and no bare ESP, the NATed side's
+# keepalives (every 2 s here) are on the wire.  Then the NAT forgets its
+# mappings (conntrack -F): the next packets get new ports, the side in front
+# of the NAT floats its SAs (charon on XFRM's MAPPING, kiked on kipsec's) and
+# traffic continues; with charon behind the NAT also a CHILD_SA rekey whose
+# request is the first packet from a new port, an IKE_SA rekey, and the NAT
+# moving charon to another address.
+set -u
+cd "$(dirname "$0")/../.."
+KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
+WAIT=${IKE_WAIT:-300}
+T=$(mktemp -d /tmp/ike_nat.XXXXXX)
+A=inA$$ M=inM$$ B=inB$$
+N=0 FAIL=0 KP=
+. selftests/lib.sh
+. selftests/net/ike_lib.bash
+trap ike_cleanup EXIT
+
+if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null || [ ! -x "$KIKED" ] ||
+   ! ip netns add $A 2>/dev/null || ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
+	echo "1..0 # SKIP needs strongSwan, nft, ike/kiked, netns and the kipsec module"
+	exit 4
+fi
+echo "1..30"
+need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
+	nf_conntrack_netlink
+ike_routed_ns
+# charon's NAT keepalives every 2 s (strongswan.conf charon.keep_alive), its
+# IKE log in $T/charon.ike.log.
+{ cat /etc/strongswan.conf 2>/dev/null
+  printf 'charon {\n  keep_alive = 2s\n  filelog {\n    ike {\n      path = %s\n' "$T/charon.ike.log"
+  printf '      default = 1\n      flush_line = yes\n    }\n  }\n}\n'; } >"$T/strongswan.conf"
+
+nat_towards() {	# $1: M's interface whose outgoing packets are NATed, $2: how
+	ip netns exec $M nft -f - <<-EOF
+	flush ruleset
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "$1" ${2:-masquerade random}
+		}
+	}
+	EOF
+}
+start_charon() {	# $1: right=, $2: auto=
+	charon_start $B "$T" "config setup
+  charondebug=\"ike 1, knl 1, cfg 1\"
+conn t
+  keyexchange=ikev2
+  left=198.51.100.2
+  right=$1
+  leftid=@charon.test
+  rightid=@kiked.test
+  authby=psk
+  leftsubnet=10.2.0.0/24
+  rightsubnet=10.1.0.0/24
+  ike=aes256gcm16-prfsha256-ecp256!
+  esp=aes128gcm16!
+  reauth=no
+  auto=$2" '@charon.test @kiked.test : PSK "nat-psk-1"'
+}
+start_kiked() {	# $1: right=, $2: auto=
+	cat >"$T/k.conf" <<-EOC
+	config setup
+	  keepalive=2s
+	conn t
+	  left=192.0.2.1
+	  right=$1
+	  leftid=@kiked.test
+	  rightid=@charon.test
+	  authby=psk
+	  leftsubnet=10.1.0.0/24
+	  rightsubnet=10.2.0.0/24
+	  ike=aes256gcm16-prfsha256-ecp256
+	  esp=aes128gcm16
+	  auto=$2
+	EOC
+	echo '@kiked.test @charon.test : PSK "nat-psk-1"' >"$T/k.secrets"
+	chmod 600 "$T/k.secrets"
+	ip netns exec $A "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
+		--ctl "$T/k.ctl" --foreground --debug ike=2,knl=2,net=2 >"$T/kiked.log" 2>&1 &
+	KP=$!
+}
+
+# kiked's statusall: established on 4500 at both ends, NAT state $1.
+status_nat() {
+	local s
+	s=$(ip netns exec $A "$KIPSEC" --ctl "$T/k.ctl" statusall)
+	echo "$s" | grep -q "ESTABLISHED, 192\.0\.2\.1\[4500\]\.\.\.[0-9.]*\[[0-9]*\]" &&
+		echo "$s" | grep -q "NAT: $1" || { echo "$s" | sed 's/^/# status: /'; return 1; }
+}
+# Both of kipsec's SAs are ESP in UDP with port 4500 on our side; prints
+# the peer's port (the outbound SA's destination port).
+kipsec_peer_port() {
+	ip netns exec $A "$KIPSEC" sa list | awk '
+		/^src/ { out = ($2 == "192.0.2.1") }
+		/encap espinudp/ { if (out && $3 == 4500) p = $4; if (!out && $4 == 4500) n++ }
+		END { if (p && n == 1) print p }'
+}
+# The port charon sends its ESP to (its outbound SA, towards A's side).
+xfrm_peer_port() {
+	ip -n $B xfrm state | awk '
+		/^src 198\.51\.100\.2/ { out = 1; next } /^src/ { out = 0 }
+		out && /encap type espinudp/ { for (i = 1; i < NF; i++) if ($i == "dport") print $(i + 1) }'
+}
+encap_both() {
+	local k x
+	k=$(kipsec_peer_port); x=$(ip -n $B xfrm state | grep -c 'encap type espinudp')
+	[ -n "$k" ] && [ "$x" = 2 ] || {
+		ip netns exec $A "$KIPSEC" sa list | sed 's/^/# kipsec: /'
+		ip -n $B xfrm state | grep -v 'aead\|auth\|enc ' | sed 's/^/# xfrm: /'; return 1; }
+}
+# On the outside link (M's $1) during pings both ways: UDP with port 4500
+# at one end only, ESP in it, no bare ESP.
+only_udp4500() {
+	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -nn -i $1 -c 20 ip \
+		>"$T/wire" 2>/dev/null &
+	local tp=$!
+	sleep 1
+	ip netns exec $A ping -q -c 5 -i 0.2 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1
+	ip netns exec $B ping -q -c 5 -i 0.2 -W 1 -I 10.2.0.1 10.1.0.1 >/dev/null 2>&1
+	wait $tp
+	[ "$(grep -c 'UDP-encap: ESP' "$T/wire")" -ge 10 ] && ! grep -v '\.4500[ :]' "$T/wire" | grep -q . &&
+		! grep 'ESP(' "$T/wire" | grep -qv 'UDP-encap: ESP(' ||
+		{ sed 's/^/# wire: /' "$T/wire"; return 1; }
+}
+# A NAT keepalive (one 0xff byte in UDP) from the NATed side ($2: its
+# address after the NAT) crosses M's $1 within 6 s.
+keepalive_seen() {
+	ip netns exec $M timeout 6 tcpdump -l -nn -i $1 -c 1 \
+		"src host $2 and udp and udp[4:2] = 9 and udp[8] = 0xff" >"$T/ka" 2>/dev/null
+	grep -q 'isakmp-nat-keep-alive\|UDP, length 1' "$T/ka" || { sed 's/^/# ka: /' "$T/ka"; return 1; }
+}
+ping_from() {	# $1: A or B; a few tries while the SAs float
+	local ns=$A src=10.1.0.1 dst=10.2.0.1
+	[ $1 = B ] && ns=$B src=10.2.0.1 dst=10.1.0.1
+	for _ in 1 2 3 4 5; do
+		ip netns exec $ns ping -q -c 2 -i 0.3 -W 1 -I $src $dst >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+# Port of the side in front of the NAT ($1: kipsec or xfrm) changes from
+# $2 after a conntrack flush and traffic from behind the NAT ($3: A or B).
+floats() {
+	local p
+	ip netns exec $M conntrack -F >/dev/null 2>&1
+	ping_from $3
+	for _ in $(seq 50); do
+		p=$(${1}_peer_port)
+		[ -n "$p" ] && [ "$p" != "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "# $1 peer port stayed $2 ($p)"; return 1
+}
+# Conntrack flushed, then charon rekeys the CHILD_SA: its CREATE_CHILD_SA
+# request is the first packet from the new port (keepalives aside, which
+# kipsec drops): kiked floats on it, and the new SAs use the new port ($1:
+# the port before).
+rekey_floats() {
+	local p
+	ip netns exec $M conntrack -F >/dev/null 2>&1
+	charon_x "$T" ipsec stroke rekey 't{1}' >/dev/null 2>&1
+	wait_log "$T/kiked.log" "IKE message from a new address/port" &&
+		wait_log "$T/kiked.log" "rekeyed (by the peer)" || return 1
+	for _ in $(seq 50); do
+		p=$(kipsec_peer_port)
+		[ -n "$p" ] && [ "$p" != "$1" ] && views_agree >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# kipsec peer port $p (was $1)"; views_agree
+}
+ike_rekey() {
+	charon_x "$T" ipsec stroke rekey 't[1]' >/dev/null 2>&1
+	wait_log "$T/kiked.log" "IKE_SA rekeyed" && status_nat 'remote host behind NAT'
+}
+# The NAT moves charon to another address (192.0.2.253): kiked floats on
+# kipsec's MAPPING, re-adds its outbound SA and updates the tunnel policies
+# for the new address, and rekeys the CHILD_SA (the re-added SA's sequence
+# numbers restart).
+addr_floats() {
+	ip -n $M addr add 192.0.2.253/24 dev m0
+	nat_towards m0 "snat to 192.0.2.253 random"
+	ip netns exec $M conntrack -F >/dev/null 2>&1
+	ping_from B
+	wait_log "$T/kiked.log" "re-added for the peer's new address" || return 1
+	for _ in $(seq 50); do
+		ip netns exec $A "$KIPSEC" sa list | grep -q '^src 192\.0\.2\.1 dst 192\.0\.2\.253' &&
+			! ip netns exec $A "$KIPSEC" sa list | grep -q '192\.0\.2\.254' &&
+			[ "$(grep -c 'rekeyed' "$T/kiked.log")" -ge 2 ] && views_agree >/dev/null && return 0
+		sleep 0.1
+	done
+	ip netns exec $A "$KIPSEC" sa list | grep '^src' | sed 's/^/# /'; views_agree
+}
+
+for role in kiked charon; do
+	rm -f "$T/charon.ike.log"
+	if [ $role = kiked ]; then
+		nat_towards m1; out=m1 natted=198.51.100.254 me="local host" there="remote host is behind NAT"
+		start_charon %any add; start_kiked 198.51.100.2 start
+	else
+		nat_towards m0; out=m0 natted=192.0.2.254 me="remote host" there="local host is behind NAT"
+		start_kiked %any add; sleep 0.5; start_charon 192.0.2.1 start
+	fi
+	pre="$role behind the NAT initiates"
+	check "$pre: kiked installs the CHILD_SA into kipsec" wait_log "$T/kiked.log" "installed SAs"
+	check "$pre: NAT detected in kiked's log ($me behind a NAT) and charon's" \
+		eval 'grep -q "NAT detected: $me" "$T/kiked.log" && wait_log "$T/charon.ike.log" "$there"'
+	check "$pre: IKE_SA on UDP 4500, kipsec statusall shows the NAT" \
+		status_nat "$([ $role = kiked ] && echo 'local host behind NAT' || echo 'remote host behind NAT')"
+	check "$pre: kipsec's and charon's SAs are ESP in UDP" encap_both
+	check "$pre: kipsec sa list equals charon's ip xfrm state (SPI, AEAD, key)" views_agree
+	check "$pre: ping 10.1.0.1 -> 10.2.0.1 through the tunnel" tunnel_ping
+	check "$pre: 1 MB TCP transfer, sha256 equal" tcp_transfer
+	check "$pre: outside link carries only UDP/4500 (ESP in UDP), no bare ESP" only_udp4500 $out
+	check "$pre: NAT keepalives from the NATed side on the outside link" keepalive_seen $out $natted
+	if [ $role = kiked ]; then
+		old=$(xfrm_peer_port)
+		check "$pre: conntrack flushed: charon floats its SAs to the new port" floats xfrm "$old" A
+	else
+		old=$(kipsec_peer_port)
+		check "$pre: conntrack flushed: kiked floats on kipsec's MAPPING" floats kipsec "$old" B
+		check "$pre: kiked's log names the float" wait_log "$T/kiked.log" "kipsec MAPPING"
+	fi
+	check "$pre: after the float: kipsec and charon still agree (SPI, key)" views_agree
+	check "$pre: after the float: ping both ways" eval 'ping_from A && ping_from B'
+	if [ $role = charon ]; then
+		check "$pre: conntrack flushed, charon rekeys the CHILD_SA: kiked floats on the IKE request, new SAs ESP in UDP to the new port" \
+			rekey_floats "$(kipsec_peer_port)"
+		check "$pre: charon rekeys the IKE_SA: the new one keeps the NAT state" ike_rekey
+		check "$pre: after the rekeys: ping both ways, 1 MB TCP transfer" eval 'ping_from A && ping_from B && tcp_transfer'
+		check "$pre: the NAT changes charon's address: kiked floats its SAs and policies, rekeys, SAs agree" addr_floats
+		check "$pre: after the address change: ping both ways" eval 'ping_from A && ping_from B'
+	fi
+	# DUMP=1: both logs even when all passed.
+	[ ${DUMP:-$FAIL} = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -30; sed 's/^/# charon: /' "$T/charon.ike.log" | tail -40; }
+	stop_all
+done
+exit $FAIL
