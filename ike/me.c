@@ -354,10 +354,16 @@ bool me_connectauth_ok(uint32_t msgid, const struct me_info *info,
 /* ---- endpoint pairs ---- */
 uint64_t me_pair_prio(uint32_t init_prio, uint32_t resp_prio)
 {
-	uint64_t lo = init_prio < resp_prio ? init_prio : resp_prio;
-	uint64_t hi = init_prio < resp_prio ? resp_prio : init_prio;
+	uint32_t lo = init_prio < resp_prio ? init_prio : resp_prio;
+	uint32_t hi = init_prio < resp_prio ? resp_prio : init_prio;
+	double p;
 
-	return (lo << 32) + 2 * hi + (init_prio > resp_prio);
+	/* strongSwan evaluates the formula in double precision: the low bits
+	 * (the I > R tie-break among them) round away for large priorities.
+	 * Both sides must order pairs alike, so we round the same way. */
+	p = 4294967296.0 * lo + 2.0 * hi;
+	p += init_prio > resp_prio ? 1.0 : 0.0;
+	return (uint64_t)p;
 }
 
 static const struct sockaddr_storage *ep_base(const struct me_endpoint *e)
@@ -376,9 +382,12 @@ int me_pairs_build(const struct me_endpoint *ours, int nours,
 		nours = ME_MAX_ENDPOINTS;
 	if (ntheirs > ME_MAX_ENDPOINTS)
 		ntheirs = ME_MAX_ENDPOINTS;
-	for (int i = 0; i < nours; i++) {
-		for (int j = 0; j < ntheirs; j++) {
-			const struct me_endpoint *o = &ours[i], *t = &theirs[j];
+	/* The initiator's endpoints in the outer loop, as strongSwan does:
+	 * pairs of equal priority come in the same order on both sides. */
+	for (int i = 0; i < (we_initiated ? nours : ntheirs); i++) {
+		for (int j = 0; j < (we_initiated ? ntheirs : nours); j++) {
+			const struct me_endpoint *o = we_initiated ? &ours[i] : &ours[j];
+			const struct me_endpoint *t = we_initiated ? &theirs[j] : &theirs[i];
 			struct me_pair p = { 0 };
 			int k;
 

@@ -135,10 +135,12 @@ struct me_pair {
 };
 
 /* ICE's pair priority: 2^32*min(I,R) + 2*max(I,R) + (I > R), I the
- * priority of the ME_CONNECT initiator's endpoint, R the responder's. */
+ * priority of the ME_CONNECT initiator's endpoint, R the responder's,
+ * rounded to double precision as strongSwan computes it. */
 uint64_t me_pair_prio(uint32_t init_prio, uint32_t resp_prio);
 /* All pairs of same-family endpoints, local side the base of ours, by
- * priority (high first, ties in the order of the lists), the lower of two
+ * priority (high first, ties in the order of the initiator's list, then
+ * the responder's, as strongSwan orders them), the lower of two
  * identical local/remote pairs dropped, numbered from 1.  Returns how many
  * (at most max). */
 int me_pairs_build(const struct me_endpoint *ours, int nours,
