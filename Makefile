@@ -45,7 +45,8 @@ fuzz-ike: fuzz/ike_msg_fuzz fuzz/ike_me_fuzz
 
 # kiked's host tests (TAP); `unit` may have other prerequisites elsewhere.
 IKE_UNIT_TESTS := selftests/unit/ike_unit.sh selftests/unit/ike_fuzz.sh \
-	selftests/unit/ike_charon.sh selftests/unit/ike_kiked.sh selftests/unit/me_unit.sh
+	selftests/unit/ike_charon.sh selftests/unit/ike_kiked.sh selftests/unit/me_unit.sh \
+	selftests/unit/me_conf.sh
 unit: unit-ike
 unit-ike: ike tools/kipsec
 	@for t in $(IKE_UNIT_TESTS); do echo "# $$t"; $$t; done; true
@@ -64,7 +65,7 @@ IKE_KNL_OBJS := tools/nl.o tools/req_nl.o tools/addr.o
 ike/kiked: $(IKE_OBJS) $(IKE_KNL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_IKE)
 
-ike/%.o: ike/%.c ike/kiked.h
+ike/%.o: ike/%.c ike/kiked.h ike/me.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 .PHONY: all kmod tools ike deps check check-full demo bench clean unit unit-ike fuzz fuzz-ike fuzz-smoke
 all: tools ike kmod

@@ -278,6 +278,11 @@ struct conn {
 	char leftcert[256], rightca[256];
 	bool leftid_cert;		/* leftid is leftcert's subject */
 	void *cert;
+	/* IKEv2 mediation (me.c): mediation=yes, mediated_by=, me_peerid=;
+	 * me_line is the line of the first of them (0: none). */
+	bool mediation;
+	char mediated_by[64], me_peerid[128];
+	int me_line;
 };
 
 enum { AUTO_IGNORE, AUTO_ADD, AUTO_ROUTE, AUTO_START };

@@ -577,3 +577,64 @@ uint64_t me_reg_request(struct me_registry *r, const struct ike_id *peer,
 		p->waiting[p->nwait++] = *requester;
 	return 0;
 }
+
+/* ---- configuration ---- */
+int me_conf_kv(struct conn *c, const char *key, const char *val, int line)
+{
+	if (!strcmp(key, "mediation")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return -1;
+		c->mediation = !strcmp(val, "yes");
+		if (!c->mediation)
+			return 0;
+	} else if (!strcmp(key, "mediated_by")) {
+		snprintf(c->mediated_by, sizeof(c->mediated_by), "%s", val);
+	} else {
+		snprintf(c->me_peerid, sizeof(c->me_peerid), "%s", val);
+	}
+	if (!c->me_line)
+		c->me_line = line;
+	return 0;
+}
+
+static const struct conn *conf_conn(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nconns; i++)
+		if (!strcmp(cf->conns[i].name, name))
+			return &cf->conns[i];
+	return NULL;
+}
+
+int me_conf_check(const struct config *cf, const char *file)
+{
+	for (int i = 0; i < cf->nconns; i++) {
+		const struct conn *c = &cf->conns[i], *m;
+
+		if (!c->me_line)
+			continue;
+		if (c->mediation && c->mediated_by[0]) {
+			logm(SS_CFG, L_ERR, "%s:%d: conn %s: a mediation connection (mediation=yes) cannot also be mediated_by=%s",
+			     file, c->me_line, c->name, c->mediated_by);
+			return -1;
+		}
+		if (c->me_peerid[0] && !c->mediated_by[0]) {
+			logm(SS_CFG, L_ERR, "%s:%d: conn %s: me_peerid=%s needs mediated_by=",
+			     file, c->me_line, c->name, c->me_peerid);
+			return -1;
+		}
+		if (c->mediated_by[0]) {
+			m = conf_conn(cf, c->mediated_by);
+			if (!m || !m->mediation) {
+				logm(SS_CFG, L_ERR, "%s:%d: conn %s: mediated_by=%s must name a conn with mediation=yes%s",
+				     file, c->me_line, c->name, c->mediated_by,
+				     m ? "" : " (there is no such conn)");
+				return -1;
+			}
+		}
+		logm(SS_CFG, L_ERR, "%s:%d: conn %s: %s: IKEv2 mediation is not implemented in kiked yet (Documentation/mediation.md); refusing the configuration",
+		     file, c->me_line, c->name,
+		     c->mediation ? "mediation=yes" : "mediated_by");
+		return -1;
+	}
+	return 0;
+}
