@@ -8,7 +8,8 @@
  * proposal matching), ts.c (traffic selectors), crypto.c (OpenSSL),
  * conf.c (ipsec.conf/ipsec.secrets), ikesa.c (state and keys),
  * exch_init.c, exch_auth.c, exch_info.c (one file per exchange),
- * net.c (sockets, timers, retransmission), log.c and main.c.
+ * net.c (sockets, timers, retransmission), log.c and main.c; me.c/me.h
+ * (IKEv2 mediation payloads, pairs, registry: Documentation/mediation.md).
  */
 #ifndef KIKED_H
 #define KIKED_H
