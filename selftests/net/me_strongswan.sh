@@ -14,7 +14,8 @@
 #     between the two NAT addresses only, nothing in clear.
 # For bare masquerade NATs the same checks are TAP TODO: issue 7 item 6
 # says charon fails there (Documentation/mediation.md records what was
-# observed); the run prints the NAT mappings and charon's verdict.
+# observed; it waits 30 s for it, 90 s with KIPSEC_FULL=1); the run prints
+# the NAT mappings, the first packets between the NATs and charon's view.
 set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
@@ -145,8 +146,10 @@ tcp_ok() {
 # run VARIANT CHECK: builds the lab, starts the three charons, checks with
 # CHECK (tap_check, or tap_todo for the expected failure).
 run() {
-	local v=$1 chk=$2 esp r4 clear
+	local v=$1 chk=$2 esp r4 clear tmo=$SETTLE
 	NS_PREFIX=me$v$$ D=$T/$v
+	# The known failure is clear well before charon's 65 s of checks end.
+	[ "$v" = bare ] && [ "${KIPSEC_FULL:-0}" != 1 ] && tmo=30
 	me_lab_build "$v" || { tap_fail "$v: lab built"; return; }
 	mkdir -p "$D"
 	me_capture R4 to-inet "$D/r4.pcap"
@@ -159,7 +162,7 @@ run() {
 			grep -c 'medsrv\[[0-9]*\]: ESTABLISHED') = 2"
 	sleep 5
 	{ nsx R3 conntrack -L -p udp; nsx R5 conntrack -L -p udp; } 2>/dev/null | grep 'port=4500' >"$D/ct.early"
-	$chk "$v: mediated IKE_SA and CHILD_SA up on R2" me_wait "$SETTLE" peer_up
+	$chk "$v: mediated IKE_SA and CHILD_SA up on R2" me_wait "$tmo" peer_up
 	$chk "$v: R2's peer IKE_SA is direct to R6's NAT 198.51.100.5" \
 		peer_direct
 	$chk "$v: R1 pings R7 through the tunnel" nsx R1 ping -c 3 -W 3 -i 0.3 192.168.7.7
