@@ -29,15 +29,24 @@ fuzz/ike_msg_fuzz: fuzz/ike_msg_fuzz.c $(FUZZ_SRCS) ike/kiked.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuapi \
 		-o $@ fuzz/ike_msg_fuzz.c $(FUZZ_SRCS) -lcrypto
 
-# `make fuzz` (fuzz-ike) runs the IKE message fuzzer for FUZZ_TIME seconds.
+# The mediation (ME_*) payload parsers of ike/me.c.
+ME_FUZZ_SRCS := ike/me.c ike/msg.c ike/sa.c ike/crypto.c ike/log.c
+fuzz/ike_me_fuzz: fuzz/ike_me_fuzz.c $(ME_FUZZ_SRCS) ike/me.h ike/kiked.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuapi \
+		-o $@ fuzz/ike_me_fuzz.c $(ME_FUZZ_SRCS) -lcrypto
+
+# `make fuzz` (fuzz-ike) runs the IKE message and ME_* payload fuzzers for
+# FUZZ_TIME seconds each.
 fuzz: fuzz-ike
-fuzz-ike: fuzz/ike_msg_fuzz
-	mkdir -p fuzz/corpus-ike
+fuzz-ike: fuzz/ike_msg_fuzz fuzz/ike_me_fuzz
+	mkdir -p fuzz/corpus-ike fuzz/corpus-me
 	fuzz/ike_msg_fuzz -max_total_time=$(FUZZ_TIME) fuzz/corpus-ike
+	fuzz/ike_me_fuzz -max_total_time=$(FUZZ_TIME) fuzz/corpus-me fuzz/corpus/ike_me_fuzz
 
 # kiked's host tests (TAP); `unit` may have other prerequisites elsewhere.
 IKE_UNIT_TESTS := selftests/unit/ike_unit.sh selftests/unit/ike_fuzz.sh \
-	selftests/unit/ike_charon.sh selftests/unit/ike_kiked.sh
+	selftests/unit/ike_charon.sh selftests/unit/ike_kiked.sh selftests/unit/me_unit.sh \
+	selftests/unit/me_conf.sh
 unit: unit-ike
 unit-ike: ike tools/kipsec
 	@for t in $(IKE_UNIT_TESTS); do echo "# $$t"; $$t; done; true
@@ -56,7 +65,7 @@ IKE_KNL_OBJS := tools/nl.o tools/req_nl.o tools/addr.o
 ike/kiked: $(IKE_OBJS) $(IKE_KNL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_IKE)
 
-ike/%.o: ike/%.c ike/kiked.h
+ike/%.o: ike/%.c ike/kiked.h ike/me.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 .PHONY: all kmod tools ike deps check check-full demo bench clean unit unit-ike fuzz fuzz-ike fuzz-smoke
 all: tools ike kmod
@@ -129,7 +138,7 @@ bench: deps
 		BENCH_SPD="$${BENCH_SPD:-1000 10000 100000}" selftests/bench/inside.sh
 
 clean:
-	rm -f tools/*.o tools/kipsec $(UNIT_TESTS) $(FUZZ_TARGETS) ike/*.o ike/kiked fuzz/ike_msg_fuzz selftests/unit/ike_flood
+	rm -f tools/*.o tools/kipsec $(UNIT_TESTS) $(FUZZ_TARGETS) ike/*.o ike/kiked fuzz/ike_msg_fuzz fuzz/ike_me_fuzz selftests/unit/ike_flood
 	rm -rf build
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
 

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include "kiked.h"
+#include "me.h"
 
 struct kv {
 	char key[32];
@@ -203,7 +204,7 @@ static int parse_subnets(const char *v, struct ts_list *l)
 
 /* Options recognised but belonging to features this kiked does not have. */
 static const char *const unsupported[] = {
-	"mediation", "mediated_by", "me_peerid", "rightcert",
+	"rightcert",
 	"leftca", "leftsourceip", "rightsourceip", "compress",
 	"fragmentation", "leftfirewall", "rightfirewall", "leftupdown",
 	"aggressive", "reauth", "forceencaps", "closeaction",
@@ -362,6 +363,10 @@ static int apply_kv(struct conn *c, const struct kv *kv, const char *file)
 	} else if (!strcmp(k, "mobike")) {
 		if (strcmp(v, "no"))
 			BAD("MOBIKE is not implemented, expected 'no'");
+	} else if (!strcmp(k, "mediation") || !strcmp(k, "mediated_by") ||
+		   !strcmp(k, "me_peerid")) {
+		if (me_conf_kv(c, k, v, kv->line))
+			BAD("expected yes or no");
 	} else {
 		for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
 			if (!strcmp(k, unsupported[i])) {
@@ -536,12 +541,14 @@ int conf_load(struct config *cf, const char *conf, const char *secrets)
 		orient(c);
 		if (cert_conn_load(c))
 			return -1;
-		if (!c->raddr.ss_family && c->auto_mode >= AUTO_ROUTE) {
+		if (!c->raddr.ss_family && c->auto_mode >= AUTO_ROUTE && !c->mediated_by[0]) {
 			logm(SS_CFG, L_ERR, "%s:%d: conn %s: auto=%s needs a concrete right= address",
 			     conf, s->line, c->name, c->auto_mode == AUTO_ROUTE ? "route" : "start");
 			return -1;
 		}
 	}
+	if (me_conf_check(cf, conf))
+		return -1;
 	return secrets ? secrets_load(cf, secrets) : 0;
 }
 

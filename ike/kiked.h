@@ -9,7 +9,8 @@
  * conf.c (ipsec.conf/ipsec.secrets), ikesa.c (state and keys),
  * exch_init.c, exch_auth.c, exch_info.c (one file per exchange),
  * net.c (sockets, timers, retransmission), natt.c (NAT traversal),
- * log.c and main.c.
+ * log.c and main.c; me.c/me.h (IKEv2 mediation payloads, pairs, registry:
+ * Documentation/mediation.md).
  */
 #ifndef KIKED_H
 #define KIKED_H
@@ -279,6 +280,11 @@ struct conn {
 	char leftcert[256], rightca[256];
 	bool leftid_cert;		/* leftid is leftcert's subject */
 	void *cert;
+	/* IKEv2 mediation (me.c): mediation=yes, mediated_by=, me_peerid=;
+	 * me_line is the line of the first of them (0: none). */
+	bool mediation;
+	char mediated_by[64], me_peerid[128];
+	int me_line;
 };
 
 enum { AUTO_IGNORE, AUTO_ADD, AUTO_ROUTE, AUTO_START };

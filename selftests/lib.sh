@@ -115,9 +115,10 @@ wire_clear() {
 # charon_start NETNS DIR CONF SECRETS: writes CONF and SECRETS (texts) to
 # DIR/c.conf and DIR/c.secrets and runs charon (`ipsec start --nofork`) in
 # NETNS with its own mount namespace, where they are /etc/ipsec.conf and
-# /etc/ipsec.secrets and /run is private; output in DIR/charon.log, pid of
-# the job in CHARON_PID; a DIR/strongswan.conf, if there, is its
-# /etc/strongswan.conf.  Returns 0 once its stroke socket answers, 1 after
+# /etc/ipsec.secrets and /run (and /var/run) is private, so that several
+# charons can run side by side; output in DIR/charon.log, pid of the job in
+# CHARON_PID; a DIR/strongswan.conf, if there, is its /etc/strongswan.conf.
+# Returns 0 once its stroke socket answers, 1 after
 # IKE_WAIT tenths of a second (default 300: TCG VMs are slow).
 CHARON_PID=
 charon_start() {
@@ -128,6 +129,7 @@ charon_start() {
 	rm -f "$dir/c.pid"
 	cat >"$dir/c.sh" <<-EOC
 	mount -t tmpfs none /run
+	[ -L /var/run ] || mount -t tmpfs none /var/run
 	mount --bind $dir/c.conf /etc/ipsec.conf
 	mount --bind $dir/c.secrets /etc/ipsec.secrets
 	[ -f $dir/strongswan.conf ] && mount --bind $dir/strongswan.conf /etc/strongswan.conf

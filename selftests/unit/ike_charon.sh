@@ -371,9 +371,9 @@ refused() { [ $rc = 1 ] && echo "$out" | grep -qF "chmod 600 $T/bad.secrets"; }
 check "group/other-readable ipsec.secrets refused with 'chmod 600 FILE'" refused
 
 # 14: unsupported option reported with file:line.
-printf 'conn x\n  right=192.0.2.9\n  mediated_by=med\n  auto=add\n' >"$T/x.conf"; chmod 600 "$T/bad.secrets"
+printf 'conn x\n  right=192.0.2.9\n  leftfirewall=yes\n  auto=add\n' >"$T/x.conf"; chmod 600 "$T/bad.secrets"
 out=$("$KIKED" --check --conf "$T/x.conf" --secrets "$T/bad.secrets" 2>&1)
-reported() { echo "$out" | grep -qF "$T/x.conf:3: conn x: option 'mediated_by' is not supported"; }
+reported() { echo "$out" | grep -qF "$T/x.conf:3: conn x: option 'leftfirewall' is not supported"; }
 check "unsupported option reported with file and line" reported
 
 exit $FAIL
