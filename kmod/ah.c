@@ -144,6 +144,17 @@ int kipsec_ipv6_skip_exthdrs(const u8 *hdr, unsigned int len, unsigned int *nhof
 	return off;
 }
 
+bool kipsec_skb_is_ipsec(struct sk_buff *skb, u16 family)
+{
+	unsigned int nhoff = offsetof(struct iphdr, protocol);
+	u8 *nh = skb_network_header(skb);
+
+	if (family == AF_INET6 &&
+	    kipsec_ipv6_skip_exthdrs(nh, skb_headlen(skb) - skb_network_offset(skb), &nhoff) < 0)
+		return false;
+	return nh[nhoff] == IPPROTO_ESP || nh[nhoff] == IPPROTO_AH;
+}
+
 int kipsec_ah_mute6(u8 *hdr, unsigned int len)
 {
 	struct ipv6hdr *ip6h = (struct ipv6hdr *)hdr;
@@ -312,7 +323,7 @@ static int ah_run(const struct kipsec_sa_crypto *c, struct kipsec_ah_req *r,
 int kipsec_ah_sign(const struct kipsec_sa_crypto *c, struct sk_buff *skb,
 		   unsigned int ahoff, const struct kipsec_ah_args *a)
 {
-	unsigned int ahlen = kipsec_ah_hlen(c->icvlen, a->family);
+	unsigned int ahlen = kipsec_ah_hlen(c->icvlen);
 	struct ip_auth_hdr *ah;
 	struct kipsec_ah_req *r;
 
@@ -338,13 +349,15 @@ int kipsec_ah_sign(const struct kipsec_sa_crypto *c, struct sk_buff *skb,
 int kipsec_ah_verify(const struct kipsec_sa_crypto *c, struct sk_buff *skb,
 		     const struct kipsec_ah_args *a)
 {
-	unsigned int ahlen = kipsec_ah_hlen(c->icvlen, a->family), ahoff;
+	unsigned int ahlen, ahoff;
 	struct kipsec_ah_req *r;
 
 	if (skb_linearize_cow(skb))
 		return -ENOMEM;
 	ahoff = skb->data - skb_network_header(skb);
-	if (skb->len < ahlen || (skb->data[1] + 2) * 4 != ahlen)
+	ahlen = (skb->data[1] + 2) * 4;
+	if (skb->len < ahlen || (ahlen != kipsec_ah_hlen(c->icvlen) &&
+				 (a->family != AF_INET || ahlen != ALIGN(KIPSEC_AH_HLEN + c->icvlen, 4))))
 		return -EINVAL;
 	r = ah_req_alloc(c->ahash, ahoff + ahlen);
 	if (!r)

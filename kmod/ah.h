@@ -19,10 +19,14 @@ struct sk_buff;
 
 #define KIPSEC_AH_HLEN	12	/* next header, length, reserved, SPI, sequence number */
 
-/* The AH header with an ICV of icvlen bytes, padded to 4 (IPv4) or 8 (IPv6) bytes. */
-static inline unsigned int kipsec_ah_hlen(unsigned int icvlen, u16 family)
+/*
+ * The AH header kipsec sends with an ICV of icvlen bytes: padded to 8 bytes
+ * for IPv6 (RFC 4302 2.6) and, as Linux XFRM does by default, for IPv4 too.
+ * Inbound, IPv4 AH padded to 4 bytes only is accepted as well.
+ */
+static inline unsigned int kipsec_ah_hlen(unsigned int icvlen)
 {
-	return ALIGN(KIPSEC_AH_HLEN + icvlen, family == AF_INET6 ? 8 : 4);
+	return ALIGN(KIPSEC_AH_HLEN + icvlen, 8);
 }
 
 /*
@@ -50,6 +54,13 @@ int kipsec_ah_mute6(u8 *hdr, unsigned int len);
  * byte naming it.  -EINVAL when the headers do not fit in len.
  */
 int kipsec_ipv6_skip_exthdrs(const u8 *hdr, unsigned int len, unsigned int *nhoff);
+
+/*
+ * Whether skb (network header in the linear part) is ESP or AH, for IPv6
+ * after the extension headers above (the flow of an IPv6 packet names the
+ * protocol after AH instead).
+ */
+bool kipsec_skb_is_ipsec(struct sk_buff *skb, u16 family);
 
 struct kipsec_ah_args {
 	u32 spi;		/* host order */

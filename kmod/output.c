@@ -176,7 +176,7 @@ static void output_ah_done(struct sk_buff *skb, int err, void *ctx)
 static int output_ah_hdr(struct sk_buff *skb, struct kipsec_sa *sa, u16 family,
 			 struct kipsec_ah_args *a)
 {
-	unsigned int ahlen = kipsec_ah_hlen(sa->crypto.icvlen, sa->id.family), nhoff;
+	unsigned int ahlen = kipsec_ah_hlen(sa->crypto.icvlen), nhoff;
 	int hl;
 
 	if (skb_cow_head(skb, ahlen + sizeof(struct ipv6hdr) + LL_RESERVED_SPACE(skb_dst(skb)->dev)))
@@ -386,13 +386,6 @@ static struct dst_entry *output_route(struct net *net, struct sk_buff *skb,
 	return dst_clone(skb_dst(skb));
 }
 
-static bool output_is_ipsec(struct sk_buff *skb, u16 family)
-{
-	u8 proto = family == AF_INET ? ip_hdr(skb)->protocol : ipv6_hdr(skb)->nexthdr;
-
-	return proto == IPPROTO_ESP || proto == IPPROTO_AH;
-}
-
 /*
  * AH+ESP bundle (the only one supported): ESP first, then AH around it, as
  * XFRM applies `tmpl esp ... tmpl ah ...`.  The AH SA, or NULL when the
@@ -432,7 +425,7 @@ static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u
 	struct kipsec_sa *sa;
 
 	*verdict = NF_ACCEPT;
-	if (output_is_ipsec(skb, family) || (skb_dst(skb) && skb_dst(skb)->xfrm))
+	if (kipsec_skb_is_ipsec(skb, family) || (skb_dst(skb) && skb_dst(skb)->xfrm))
 		return NULL;	/* ours already, or Linux XFRM's */
 	if (kipsec_flow_from_skb(skb, family, &fl))
 		return NULL;

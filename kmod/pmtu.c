@@ -48,7 +48,7 @@ unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, uns
 		fixed += hl;
 	if (sa->id.proto == IPPROTO_AH) {
 		/* No padding: what AH adds is fixed. */
-		fixed += kipsec_ah_hlen(c->icvlen, sa->id.family) - KIPSEC_ESP_HLEN - c->icvlen;
+		fixed += kipsec_ah_hlen(c->icvlen) - KIPSEC_ESP_HLEN - c->icvlen;
 		return mtu < fixed ? 0 : mtu - fixed + (sa->mode == KIPSEC_MODE_TUNNEL ? 0 : hl);
 	}
 	if (mtu < fixed + c->blksize)

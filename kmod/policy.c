@@ -30,6 +30,7 @@
 #include <net/route.h>
 #include "kipsec.h"
 #include "datapath.h"
+#include "ah.h"
 
 #define KIPSEC_MARK_OFF		(sizeof_field(struct sk_buff, cb) - sizeof(u64))
 
@@ -132,11 +133,10 @@ static unsigned int policy_check_clear(struct sk_buff *skb, const struct nf_hook
 
 	if (policy_decrypted(kn, skb))
 		return NF_ACCEPT;	/* checked by input.c */
-	if (kipsec_flow_from_skb(skb, family, &fl))
-		return NF_ACCEPT;
 	/* ESP and AH for us are processed next, then checked as above. */
-	if ((dir == KIPSEC_DIR_IN && (fl.proto == IPPROTO_ESP || fl.proto == IPPROTO_AH)) ||
-	    policy_is_ike(&fl))
+	if (dir == KIPSEC_DIR_IN && kipsec_skb_is_ipsec(skb, family))
+		return NF_ACCEPT;
+	if (kipsec_flow_from_skb(skb, family, &fl) || policy_is_ike(&fl))
 		return NF_ACCEPT;
 	sp = kipsec_spd_lookup_rcu(kn, dir, &fl);
 	if (!sp || sp->action == KIPSEC_ACTION_BYPASS ||
