@@ -5,6 +5,8 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/ipv6.h>
+#include <linux/slab.h>
+#include "../crypto.h"
 #include "../ah.h"
 
 /* An IPv4 header with options: NOP, record route (7 bytes), router alert. */
@@ -157,6 +159,44 @@ static void ah_header_length(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kipsec_ah_hlen(32), 48U);		/* SHA-512-256, padded */
 }
 
+static struct kipsec_alg_params *ah_params(struct kunit *test, const char *alg, u16 trunc)
+{
+	struct kipsec_alg_params *p = kzalloc(sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	strscpy(p->auth, alg, sizeof(p->auth));
+	p->auth_keylen = 32;
+	p->auth_trunc_bits = trunc;
+	return p;
+}
+
+static void ah_crypto(struct kunit *test)
+{
+	struct kipsec_sa_crypto c;
+	struct kipsec_alg_params *p;
+
+	p = ah_params(test, "hmac-sha256", 0);
+	KUNIT_ASSERT_EQ(test, kipsec_crypto_init(&c, IPPROTO_AH, p, NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, c.ahash);
+	KUNIT_EXPECT_NULL(test, c.tfm);
+	KUNIT_EXPECT_EQ(test, c.icvlen, 16);	/* the RFC 4868 truncation */
+	KUNIT_EXPECT_STREQ(test, p->auth, "hmac(sha256)");
+	kipsec_crypto_free(&c);			/* frees p */
+
+	p = ah_params(test, "hmac-sha512", 256);
+	KUNIT_ASSERT_EQ(test, kipsec_crypto_init(&c, IPPROTO_AH, p, NULL), 0);
+	KUNIT_EXPECT_EQ(test, c.icvlen, 32);
+	kipsec_crypto_free(&c);
+
+	p = ah_params(test, "hmac-sha1", 80);	/* not a multiple of 32 bits */
+	KUNIT_EXPECT_EQ(test, kipsec_crypto_init(&c, IPPROTO_AH, p, NULL), -EINVAL);
+	KUNIT_EXPECT_NULL(test, c.ahash);
+	kfree(p);
+	p = ah_params(test, "hmac-sha1", 192);	/* longer than the digest */
+	KUNIT_EXPECT_EQ(test, kipsec_crypto_init(&c, IPPROTO_AH, p, NULL), -EINVAL);
+	kfree(p);
+}
+
 static struct kunit_case kipsec_ah_cases[] = {
 	KUNIT_CASE(ah_mute4_fields_and_options),
 	KUNIT_CASE(ah_mute4_source_route),
@@ -166,6 +206,7 @@ static struct kunit_case kipsec_ah_cases[] = {
 	KUNIT_CASE(ah_mute6_rejects),
 	KUNIT_CASE(ah_ipv6_walk),
 	KUNIT_CASE(ah_header_length),
+	KUNIT_CASE(ah_crypto),
 	{}
 };
 
