@@ -164,9 +164,15 @@ static int input_xfrm(struct sk_buff *skb, u16 family, u8 proto, bool encap,
  */
 static void input_bundle_esp(struct sk_buff *skb, struct kipsec_sa *ah, unsigned int hl)
 {
+	int err;
+
 	__skb_pull(skb, hl);
 	skb_reset_transport_header(skb);
-	if (input_xfrm(skb, ah->id.family, IPPROTO_ESP, false, ah) == -EINVAL) {
+	/* An async AH completion is not inside the receive path's RCU section. */
+	rcu_read_lock();
+	err = input_xfrm(skb, ah->id.family, IPPROTO_ESP, false, ah);
+	rcu_read_unlock();
+	if (err == -EINVAL) {
 		KIPSEC_INC_STATS(ah->kn, IN_NO_STATES);
 		kfree_skb(skb);
 		kipsec_sa_put(ah);
