@@ -14,6 +14,7 @@
 #include <net/netlink.h>
 #include "compat.h"
 #include "crypto.h"
+#include "ah.h"
 
 struct kipsec_alg_alias {
 	const char *friendly;
@@ -79,7 +80,7 @@ static const struct kipsec_auth_alg *auth_lookup(const char *kernel)
 	return NULL;
 }
 
-static int resolve_auth(struct kipsec_alg_params *p, struct netlink_ext_ack *extack)
+int kipsec_crypto_resolve_auth(struct kipsec_alg_params *p, struct netlink_ext_ack *extack)
 {
 	const struct kipsec_auth_alg *a;
 
@@ -126,7 +127,7 @@ int kipsec_crypto_resolve(struct kipsec_alg_params *p, struct netlink_ext_ack *e
 	resolve_alias(p->enc, enc_aliases);
 	if (!strcmp(p->enc, "cbc(des3_ede)"))
 		p->legacy = true;
-	return resolve_auth(p, extack);
+	return kipsec_crypto_resolve_auth(p, extack);
 }
 
 /* authenc keys: an rtattr carrying the cipher key length, then both keys. */
@@ -245,10 +246,8 @@ int kipsec_crypto_init(struct kipsec_sa_crypto *c, u8 proto,
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	if (proto != IPPROTO_ESP) {
-		NL_SET_ERR_MSG_MOD(extack, "KIPSEC_A_SA_PROTO: only esp (50) is supported yet");
-		return -EOPNOTSUPP;
-	}
+	if (proto == IPPROTO_AH)
+		return kipsec_ah_crypto_init(c, p, extack);
 	err = kipsec_crypto_resolve(p, extack);
 	if (err)
 		return err;
@@ -273,6 +272,7 @@ void kipsec_crypto_free(struct kipsec_sa_crypto *c)
 	if (c->tfm)
 		crypto_free_aead(c->tfm);
 	c->tfm = NULL;
+	kipsec_ah_crypto_free(c);
 	kfree_sensitive(c->params);	/* owned since a successful init */
 	c->params = NULL;
 }

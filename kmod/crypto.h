@@ -11,6 +11,7 @@
 #include <linux/kipsec.h>
 
 struct crypto_aead;
+struct crypto_ahash;
 struct netlink_ext_ack;
 
 /*
@@ -29,7 +30,8 @@ struct kipsec_alg_params {
 };
 
 struct kipsec_sa_crypto {
-	struct crypto_aead *tfm;
+	struct crypto_aead *tfm;	/* ESP */
+	struct crypto_ahash *ahash;	/* AH (ah.c): the HMAC; tfm is NULL */
 	struct kipsec_alg_params *params;	/* kept for dumps; keys wiped on free */
 	u16 ivlen;		/* bytes of IV on the wire */
 	u16 icvlen;		/* bytes of ICV */
@@ -54,5 +56,7 @@ void kipsec_crypto_free(struct kipsec_sa_crypto *c);
  * kipsec_crypto_init(); netlink.c may call it earlier to echo the names.
  */
 int kipsec_crypto_resolve(struct kipsec_alg_params *p, struct netlink_ext_ack *extack);
+/* The integrity part of it (friendly name, default truncation), for AH too. */
+int kipsec_crypto_resolve_auth(struct kipsec_alg_params *p, struct netlink_ext_ack *extack);
 
 #endif

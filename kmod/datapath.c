@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet path registration.  Inbound ESP reaches kipsec through Linux's own
+ * Packet path registration.  Inbound ESP and AH reach kipsec through Linux's own
  * xfrm protocol handler chain (xfrm4/6_protocol_register), at a priority
- * above esp4/esp6: kipsec looks at every ESP packet first, consumes those
+ * above esp4/esp6 and ah4/ah6: kipsec looks at every ESP/AH packet first, consumes those
  * whose SPI is in its SAD and returns -EINVAL ("not mine") for the rest, so
- * that Linux's XFRM keeps working beside it.  We never register the ESP
- * protocol number with inet_add_protocol(), which would take it from XFRM.
+ * that Linux's XFRM keeps working beside it.  We never register the ESP or
+ * AH protocol number with inet_add_protocol(), which would take it from XFRM.
  */
 #include <linux/module.h>
 #include <net/xfrm.h>
@@ -20,6 +20,14 @@ static struct xfrm4_protocol kipsec_esp4_protocol = {
 	.priority	= KIPSEC_XFRM_PRIORITY,
 };
 
+static struct xfrm4_protocol kipsec_ah4_protocol = {
+	.handler	= kipsec_ah4_rcv,
+	.input_handler	= kipsec_esp_decline_input,
+	.cb_handler	= kipsec_esp_decline_cb,
+	.err_handler	= kipsec_esp4_err,
+	.priority	= KIPSEC_XFRM_PRIORITY,
+};
+
 #if IS_ENABLED(CONFIG_IPV6)
 static struct xfrm6_protocol kipsec_esp6_protocol = {
 	.handler	= kipsec_esp6_rcv,
@@ -28,6 +36,42 @@ static struct xfrm6_protocol kipsec_esp6_protocol = {
 	.err_handler	= kipsec_esp6_err,
 	.priority	= KIPSEC_XFRM_PRIORITY,
 };
+
+static struct xfrm6_protocol kipsec_ah6_protocol = {
+	.handler	= kipsec_ah6_rcv,
+	.input_handler	= kipsec_esp_decline_input,
+	.cb_handler	= kipsec_esp_decline_cb,
+	.err_handler	= kipsec_esp6_err,
+	.priority	= KIPSEC_XFRM_PRIORITY,
+};
+
+static int dp_register6(void)
+{
+	int err;
+
+	err = xfrm6_protocol_register(&kipsec_esp6_protocol, IPPROTO_ESP);
+	if (err)
+		return err;
+	err = xfrm6_protocol_register(&kipsec_ah6_protocol, IPPROTO_AH);
+	if (err)
+		xfrm6_protocol_deregister(&kipsec_esp6_protocol, IPPROTO_ESP);
+	return err;
+}
+
+static void dp_deregister6(void)
+{
+	xfrm6_protocol_deregister(&kipsec_ah6_protocol, IPPROTO_AH);
+	xfrm6_protocol_deregister(&kipsec_esp6_protocol, IPPROTO_ESP);
+}
+#else
+static int dp_register6(void)
+{
+	return 0;
+}
+
+static void dp_deregister6(void)
+{
+}
 #endif
 
 int kipsec_dp_init(void)
@@ -37,14 +81,18 @@ int kipsec_dp_init(void)
 	err = xfrm4_protocol_register(&kipsec_esp4_protocol, IPPROTO_ESP);
 	if (err)
 		return err;
-#if IS_ENABLED(CONFIG_IPV6)
-	err = xfrm6_protocol_register(&kipsec_esp6_protocol, IPPROTO_ESP);
-	if (err) {
-		xfrm4_protocol_deregister(&kipsec_esp4_protocol, IPPROTO_ESP);
-		return err;
-	}
-#endif
+	err = xfrm4_protocol_register(&kipsec_ah4_protocol, IPPROTO_AH);
+	if (err)
+		goto err_ah4;
+	err = dp_register6();
+	if (err)
+		goto err_6;
 	return 0;
+err_6:
+	xfrm4_protocol_deregister(&kipsec_ah4_protocol, IPPROTO_AH);
+err_ah4:
+	xfrm4_protocol_deregister(&kipsec_esp4_protocol, IPPROTO_ESP);
+	return err;
 }
 
 /*
@@ -53,9 +101,8 @@ int kipsec_dp_init(void)
  */
 void kipsec_dp_exit(void)
 {
-#if IS_ENABLED(CONFIG_IPV6)
-	xfrm6_protocol_deregister(&kipsec_esp6_protocol, IPPROTO_ESP);
-#endif
+	dp_deregister6();
+	xfrm4_protocol_deregister(&kipsec_ah4_protocol, IPPROTO_AH);
 	xfrm4_protocol_deregister(&kipsec_esp4_protocol, IPPROTO_ESP);
 }
 

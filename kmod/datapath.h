@@ -17,6 +17,9 @@
 int kipsec_esp_input(struct sk_buff *skb, u16 family, bool encap);
 int kipsec_esp4_rcv(struct sk_buff *skb);
 int kipsec_esp6_rcv(struct sk_buff *skb);
+/* AH input (same contract). */
+int kipsec_ah4_rcv(struct sk_buff *skb);
+int kipsec_ah6_rcv(struct sk_buff *skb);
 int kipsec_esp4_err(struct sk_buff *skb, u32 info);
 int kipsec_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		    u8 type, u8 code, int offset, __be32 info);
@@ -24,8 +27,12 @@ int kipsec_esp_decline_input(struct sk_buff *skb, int nexthdr, __be32 spi,
 			     int encap_type);
 int kipsec_esp_decline_cb(struct sk_buff *skb, int err);
 
-/* Where input.c and output.c keep their state in skb->cb (after IPCB). */
-#define KIPSEC_INPUT_CB_OFF	32
+/*
+ * Where input.c and output.c keep their state in skb->cb: after IPCB/IP6CB
+ * (24 bytes), over the xfrm handler chain's tunnel pointer, which only
+ * XFRM's own packets use.
+ */
+#define KIPSEC_INPUT_CB_OFF	24
 
 struct kipsec_sa;
 struct dst_entry;
@@ -42,8 +49,10 @@ unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, uns
 
 /*
  * policy.c: inbound policy checks.  kipsec_policy_check_decrypted() returns
- * KIPSEC_STAT__MAX when the decrypted packet of flow fl may pass, else the
- * counter of the reason to drop it; kipsec_policy_mark_decrypted() then
+ * KIPSEC_STAT__MAX when the decrypted packet of flow fl, which came through
+ * sa (and before it outer, the AH SA of an AH+ESP bundle, or NULL), may
+ * pass, else the counter of the reason to drop it;
+ * kipsec_policy_mark_decrypted() then
  * tells the LOCAL_IN/FORWARD hooks it was checked already.
  */
 struct kipsec_flow;
@@ -51,6 +60,7 @@ struct kipsec_net;
 int kipsec_policy_net_init(struct kipsec_net *kn);
 void kipsec_policy_net_exit(struct net *net);
 enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kipsec_sa *sa,
+					       struct kipsec_sa *outer,
 					       const struct kipsec_flow *fl);
 void kipsec_policy_mark_decrypted(struct kipsec_net *kn, struct sk_buff *skb);
 

@@ -24,10 +24,12 @@
 #include "kipsec.h"
 #include "datapath.h"
 #include "esp.h"
+#include "ah.h"
 #include "encap.h"
 
 struct kipsec_output_cb {
 	struct kipsec_sa *sa;
+	struct kipsec_sa *outer;	/* AH+ESP bundle: the AH SA after ESP, referenced */
 	unsigned int inner_len;
 	u16 family;	/* of the packet being protected */
 	u8 hl;		/* transport mode: IP header length, header kept in front */
@@ -59,7 +61,7 @@ static void output_outer4(struct net *net, struct sk_buff *skb, const struct kip
 	struct iphdr *iph = ip_hdr(skb);
 
 	*iph = (struct iphdr) {
-		.version = 4, .ihl = 5, .protocol = IPPROTO_ESP,
+		.version = 4, .ihl = 5, .protocol = sa->id.proto,
 		.ttl = ip4_dst_hoplimit(skb_dst(skb)),
 		.saddr = sa->saddr.a4, .daddr = sa->id.daddr.a4,
 		.tot_len = htons(skb->len),
@@ -76,7 +78,7 @@ static void output_outer6(struct sk_buff *skb, const struct kipsec_sa *sa)
 	memset(ip6h, 0, sizeof(*ip6h));
 	ip6_flow_hdr(ip6h, 0, 0);
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-	ip6h->nexthdr = IPPROTO_ESP;
+	ip6h->nexthdr = sa->id.proto;
 	ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
 	ip6h->saddr = sa->saddr.in6;
 	ip6h->daddr = sa->id.daddr.in6;
@@ -119,32 +121,139 @@ static void output_send(struct net *net, struct sk_buff *skb, u16 family)
 	}
 }
 
-static void output_finish(struct sk_buff *skb, int err, void *ctx)
+/*
+ * The end of every protected packet: UDP encapsulation, counters, send.
+ * Drops the reference on sa taken for it.
+ */
+static void output_deliver(struct sk_buff *skb, struct kipsec_sa *sa, int err)
 {
-	struct kipsec_output_cb *cb = KIPSEC_OUTPUT_CB(skb);
-	struct kipsec_sa *sa = cb->sa;
 	struct kipsec_net *kn = sa->kn;
-	struct net *net = kn->net;
-	unsigned int len = cb->inner_len;
+	unsigned int len = KIPSEC_OUTPUT_CB(skb)->inner_len;
 
-	if (!err) {
-		if (sa->mode == KIPSEC_MODE_TUNNEL)
-			err = output_tunnel_hdr(net, skb, sa);
-		else
-			output_transport_hdr(skb, cb->family, cb->hl);
-	}
 	if (!err && sa->encap.type)
 		err = kipsec_encap_output(skb, sa);
 	if (err) {
 		KIPSEC_INC_STATS(kn, OUT_ERROR);
 		kfree_skb(skb);
-		goto out;
+	} else {
+		KIPSEC_INC_STATS(kn, OUT_PACKETS);
+		KIPSEC_ADD_STATS(kn, OUT_BYTES, len);
+		output_send(kn->net, skb, sa->id.family);
 	}
-	KIPSEC_INC_STATS(kn, OUT_PACKETS);
-	KIPSEC_ADD_STATS(kn, OUT_BYTES, len);
-	output_send(net, skb, sa->id.family);
-out:
 	kipsec_sa_put(sa);
+}
+
+/*
+ * Lifetime accounting, the next sequence number and a reference on sa for
+ * the packet (async crypto); false: the packet must be dropped.
+ */
+static bool output_take(struct kipsec_sa *sa, struct sk_buff *skb, u64 *seq)
+{
+	struct kipsec_net *kn = sa->kn;
+
+	if (!kipsec_sa_account(sa, skb->len, true)) {
+		KIPSEC_INC_STATS(kn, OUT_STATE_EXPIRED);
+		return false;
+	}
+	if (kipsec_replay_next_out(sa->replay, seq)) {
+		KIPSEC_INC_STATS(kn, OUT_STATE_SEQ_ERROR);
+		kipsec_sa_drop(sa, KIPSEC_SA_DROP_SEQ_OVERFLOW);
+		return false;
+	}
+	return refcount_inc_not_zero(&sa->ref);	/* else being deleted */
+}
+
+static void output_ah_done(struct sk_buff *skb, int err, void *ctx)
+{
+	output_deliver(skb, KIPSEC_OUTPUT_CB(skb)->sa, err);
+}
+
+/*
+ * AH headers around the IP packet at skb->data (family): a new outer header
+ * in tunnel mode, else AH after the IP header (and the IPv6 extension
+ * headers that precede it).  Fills a->nexthdr, returns where AH starts.
+ */
+static int output_ah_hdr(struct sk_buff *skb, struct kipsec_sa *sa, u16 family,
+			 struct kipsec_ah_args *a)
+{
+	unsigned int ahlen = kipsec_ah_hlen(sa->crypto.icvlen), nhoff;
+	int hl;
+
+	if (skb_cow_head(skb, ahlen + sizeof(struct ipv6hdr) + LL_RESERVED_SPACE(skb_dst(skb)->dev)))
+		return -ENOMEM;
+	if (sa->mode == KIPSEC_MODE_TUNNEL) {
+		a->nexthdr = family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+		skb_push(skb, ahlen);
+		hl = output_tunnel_hdr(sa->kn->net, skb, sa);
+		if (hl)
+			return hl;
+		return sa->id.family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+	}
+	if (family == AF_INET) {
+		hl = ip_hdrlen(skb);
+		nhoff = offsetof(struct iphdr, protocol);
+	} else {
+		hl = kipsec_ipv6_skip_exthdrs(skb->data, skb_headlen(skb), &nhoff);
+		if (hl < 0)
+			return hl;
+	}
+	a->nexthdr = skb->data[nhoff];
+	skb_push(skb, ahlen);
+	memmove(skb->data, skb->data + ahlen, hl);
+	skb->data[nhoff] = IPPROTO_AH;
+	skb_reset_network_header(skb);
+	if (family == AF_INET)
+		ip_hdr(skb)->tot_len = htons(skb->len);
+	else
+		ipv6_hdr(skb)->payload_len = htons(skb->len - sizeof(struct ipv6hdr));
+	return hl;
+}
+
+/*
+ * AH over the IP packet at skb->data (family), its route set: the only
+ * transform (inner_len the clear packet's length) or the outer one of an
+ * AH+ESP bundle.  Consumes skb.
+ */
+static void output_ah(struct sk_buff *skb, struct kipsec_sa *sa, u16 family,
+		      unsigned int inner_len)
+{
+	struct kipsec_output_cb *cb = KIPSEC_OUTPUT_CB(skb);
+	struct kipsec_ah_args a = { .spi = sa->id.spi, .esn = sa->flags & KIPSEC_SAF_ESN,
+				    .family = sa->id.family, .done = output_ah_done };
+	int ahoff;
+
+	if (!output_take(sa, skb, &a.seq)) {
+		kfree_skb(skb);
+		return;
+	}
+	cb->sa = sa;
+	cb->outer = NULL;
+	cb->inner_len = inner_len;
+	ahoff = output_ah_hdr(skb, sa, family, &a);
+	ahoff = ahoff < 0 ? ahoff : kipsec_ah_sign(&sa->crypto, skb, ahoff, &a);
+	if (ahoff != -EINPROGRESS)
+		output_deliver(skb, sa, ahoff);
+}
+
+static void output_finish(struct sk_buff *skb, int err, void *ctx)
+{
+	struct kipsec_output_cb *cb = KIPSEC_OUTPUT_CB(skb);
+	struct kipsec_sa *sa = cb->sa, *outer = cb->outer;
+
+	if (!err) {
+		if (sa->mode == KIPSEC_MODE_TUNNEL)
+			err = output_tunnel_hdr(sa->kn->net, skb, sa);
+		else
+			output_transport_hdr(skb, cb->family, cb->hl);
+	}
+	if (!err && outer) {
+		output_ah(skb, outer, sa->id.family, cb->inner_len);
+		kipsec_sa_put(sa);
+	} else {
+		output_deliver(skb, sa, err);
+	}
+	if (outer)
+		kipsec_sa_put(outer);
 }
 
 /*
@@ -166,11 +275,8 @@ static int output_transport_prep(struct sk_buff *skb, u16 family, u8 *hl, u8 *ne
 	return 0;
 }
 
-/*
- * One packet, GSO already resolved, dst its (referenced) route: encrypt and
- * send; consumes skb and dst.
- */
-static void output_one(struct sk_buff *skb, struct kipsec_sa *sa, struct dst_entry *dst,
+/* ESP over one packet (of family, its route set); consumes skb and outer's reference. */
+static void output_esp(struct sk_buff *skb, struct kipsec_sa *sa, struct kipsec_sa *outer,
 		       u16 family)
 {
 	struct kipsec_net *kn = sa->kn;
@@ -181,27 +287,16 @@ static void output_one(struct sk_buff *skb, struct kipsec_sa *sa, struct dst_ent
 	u8 hl = 0;
 	int err;
 
-	skb_dst_drop(skb);
-	skb_dst_set(skb, dst);
 	if (sa->mode == KIPSEC_MODE_TUNNEL)
 		args.nexthdr = family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 	else if (output_transport_prep(skb, family, &hl, &args.nexthdr))
 		goto drop;
-	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
-	    skb_cow_head(skb, hlen + 4 + 16))
+	if (skb_cow_head(skb, hlen + 4 + 16))
 		goto drop;
-	if (!kipsec_sa_account(sa, skb->len, true)) {
-		KIPSEC_INC_STATS(kn, OUT_STATE_EXPIRED);
+	if (!output_take(sa, skb, &args.seq))
 		goto free;
-	}
-	if (kipsec_replay_next_out(sa->replay, &args.seq)) {
-		KIPSEC_INC_STATS(kn, OUT_STATE_SEQ_ERROR);
-		kipsec_sa_drop(sa, KIPSEC_SA_DROP_SEQ_OVERFLOW);
-		goto free;
-	}
-	if (!refcount_inc_not_zero(&sa->ref))
-		goto free;	/* being deleted */
 	cb->sa = sa;
+	cb->outer = outer;
 	cb->inner_len = skb->len;
 	cb->family = family;
 	cb->hl = hl;
@@ -218,6 +313,33 @@ drop:
 	KIPSEC_INC_STATS(kn, OUT_ERROR);
 free:
 	kfree_skb(skb);
+	if (outer)
+		kipsec_sa_put(outer);
+}
+
+/*
+ * One packet, GSO already resolved, dst its (referenced) route: protect and
+ * send; consumes skb and dst.  outer: the AH SA of an AH+ESP bundle.
+ */
+static void output_one(struct sk_buff *skb, struct kipsec_sa *sa, struct kipsec_sa *outer,
+		       struct dst_entry *dst, u16 family)
+{
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		KIPSEC_INC_STATS(sa->kn, OUT_ERROR);
+		kfree_skb(skb);
+		return;
+	}
+	if (sa->id.proto == IPPROTO_AH) {
+		output_ah(skb, sa, family, skb->len);
+		return;
+	}
+	if (outer && !refcount_inc_not_zero(&outer->ref)) {
+		kfree_skb(skb);	/* being deleted */
+		return;
+	}
+	output_esp(skb, sa, outer, family);
 }
 
 static struct dst_entry *output_route4(struct net *net, const struct kipsec_sa *sa)
@@ -264,11 +386,30 @@ static struct dst_entry *output_route(struct net *net, struct sk_buff *skb,
 	return dst_clone(skb_dst(skb));
 }
 
-static bool output_is_esp(struct sk_buff *skb, u16 family)
+/*
+ * AH+ESP bundle (the only one supported): ESP first, then AH around it, as
+ * XFRM applies `tmpl esp ... tmpl ah ...`.  The AH SA, or NULL when the
+ * policy has one template or an optional AH template without an SA;
+ * ERR_PTR(-EINVAL): unsupported bundle, ERR_PTR(-ENOENT): no SA yet.
+ */
+static struct kipsec_sa *output_bundle_sa(struct kipsec_net *kn, struct kipsec_sp *sp,
+					  const struct kipsec_flow *fl)
 {
-	if (family == AF_INET)
-		return ip_hdr(skb)->protocol == IPPROTO_ESP;
-	return ipv6_hdr(skb)->nexthdr == IPPROTO_ESP;
+	const struct kipsec_tmpl *t = &sp->tmpl[1];
+	struct kipsec_sa *sa;
+
+	if (sp->ntmpl == 1)
+		return NULL;
+	if (sp->ntmpl > 2 || sp->tmpl[0].proto != IPPROTO_ESP || t->proto != IPPROTO_AH) {
+		KIPSEC_INC_STATS(kn, OUT_BUNDLE_GEN_ERROR);
+		return ERR_PTR(-EINVAL);
+	}
+	sa = kipsec_sa_find_out_rcu(kn, t, fl);
+	if (sa || t->level == KIPSEC_LEVEL_USE)
+		return sa;
+	kipsec_acquire(kn, sp, t, fl);
+	KIPSEC_INC_STATS(kn, OUT_NO_STATES);
+	return ERR_PTR(-ENOENT);
 }
 
 /*
@@ -276,7 +417,7 @@ static bool output_is_esp(struct sk_buff *skb, u16 family)
  * the packet (accept: no policy or bypass; drop: discard or no SA yet).
  */
 static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u16 family,
-				   unsigned int *verdict)
+				   unsigned int *verdict, struct kipsec_sa **outer)
 {
 	const struct kipsec_tmpl *t;
 	struct kipsec_flow fl;
@@ -284,7 +425,7 @@ static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u
 	struct kipsec_sa *sa;
 
 	*verdict = NF_ACCEPT;
-	if (output_is_esp(skb, family) || (skb_dst(skb) && skb_dst(skb)->xfrm))
+	if (kipsec_skb_is_ipsec(skb, family) || (skb_dst(skb) && skb_dst(skb)->xfrm))
 		return NULL;	/* ours already, or Linux XFRM's */
 	if (kipsec_flow_from_skb(skb, family, &fl))
 		return NULL;
@@ -301,6 +442,9 @@ static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u
 		KIPSEC_INC_STATS(kn, OUT_POL_BLOCK);
 		return NULL;
 	}
+	*outer = output_bundle_sa(kn, sp, &fl);
+	if (IS_ERR(*outer))
+		return NULL;
 	t = &sp->tmpl[0];
 	sa = kipsec_sa_find_out_rcu(kn, t, &fl);
 	if (!sa) {
@@ -311,13 +455,13 @@ static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u
 }
 
 /* Encrypt MTU-sized segments, never a 64 KB super-packet; consumes skb. */
-static void output_segments(struct sk_buff *skb, struct kipsec_sa *sa, struct dst_entry *dst,
-			    u16 family)
+static void output_segments(struct sk_buff *skb, struct kipsec_sa *sa, struct kipsec_sa *outer,
+			    struct dst_entry *dst, u16 family)
 {
 	struct sk_buff *segs, *next;
 
 	if (!skb_is_gso(skb)) {
-		output_one(skb, sa, dst_clone(dst), family);
+		output_one(skb, sa, outer, dst_clone(dst), family);
 		return;
 	}
 	segs = skb_gso_segment(skb, 0);
@@ -329,7 +473,7 @@ static void output_segments(struct sk_buff *skb, struct kipsec_sa *sa, struct ds
 	consume_skb(skb);
 	skb_list_walk_safe(segs, segs, next) {
 		skb_mark_not_on_list(segs);
-		output_one(segs, sa, dst_clone(dst), family);
+		output_one(segs, sa, outer, dst_clone(dst), family);
 	}
 }
 
@@ -337,14 +481,16 @@ static unsigned int kipsec_out(struct sk_buff *skb, const struct nf_hook_state *
 			       u16 family)
 {
 	struct kipsec_net *kn = kipsec_pernet(state->net);
+	struct kipsec_sa *sa, *outer = NULL;
 	struct dst_entry *dst;
 	unsigned int verdict;
-	struct kipsec_sa *sa;
 
-	sa = output_sa(kn, skb, family, &verdict);
+	sa = output_sa(kn, skb, family, &verdict, &outer);
 	if (!sa)
 		return verdict;
-	dst = output_route(state->net, skb, sa);
+	/* The route of the outermost tunnel of a bundle. */
+	dst = output_route(state->net, skb,
+			   outer && outer->mode == KIPSEC_MODE_TUNNEL ? outer : sa);
 	if (IS_ERR(dst)) {
 		KIPSEC_INC_STATS(kn, OUT_ERROR);
 		return NF_DROP;
@@ -352,7 +498,7 @@ static unsigned int kipsec_out(struct sk_buff *skb, const struct nf_hook_state *
 	if (kipsec_pmtu_exceeded(skb, family, sa, dst))
 		kfree_skb(skb);
 	else
-		output_segments(skb, sa, dst, family);
+		output_segments(skb, sa, outer, dst, family);
 	dst_release(dst);
 	return NF_STOLEN;
 }

@@ -27,6 +27,7 @@
 #include "kipsec.h"
 #include "datapath.h"
 #include "esp.h"
+#include "ah.h"
 
 /* IPv4 paths below this are not believed by the stack either (ip_rt_min_pmtu). */
 #define KIPSEC_PMTU_MIN4	552
@@ -45,6 +46,11 @@ unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, uns
 		fixed += sa->id.family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	else
 		fixed += hl;
+	if (sa->id.proto == IPPROTO_AH) {
+		/* No padding: what AH adds is fixed. */
+		fixed += kipsec_ah_hlen(c->icvlen) - KIPSEC_ESP_HLEN - c->icvlen;
+		return mtu < fixed ? 0 : mtu - fixed + (sa->mode == KIPSEC_MODE_TUNNEL ? 0 : hl);
+	}
 	if (mtu < fixed + c->blksize)
 		return 0;
 	/* Payload plus the 2 trailer bytes padded to the block size. */

@@ -30,6 +30,7 @@
 #include <net/route.h>
 #include "kipsec.h"
 #include "datapath.h"
+#include "ah.h"
 
 #define KIPSEC_MARK_OFF		(sizeof_field(struct sk_buff, cb) - sizeof(u64))
 
@@ -61,12 +62,33 @@ static bool policy_local(struct net *net, const struct kipsec_flow *fl)
 	       ipv6_chk_addr(net, &fl->daddr.in6, NULL, 0);
 }
 
+/*
+ * The SAs a packet came through (innermost first: sas[0] is the last one
+ * removed) against the templates of its policy (innermost first), in order:
+ * each SA must satisfy the next template, a template may be skipped only if
+ * optional (level use), and every SA must be used.
+ */
+static bool policy_tmpls_ok(const struct kipsec_sp *sp, struct kipsec_sa *const *sas, int n,
+			    const struct kipsec_flow *fl)
+{
+	int i, j = 0;
+
+	for (i = 0; i < sp->ntmpl; i++) {
+		if (j < n && kipsec_sa_matches_tmpl(sas[j], &sp->tmpl[i], fl))
+			j++;
+		else if (sp->tmpl[i].level != KIPSEC_LEVEL_USE)
+			return false;
+	}
+	return j == n;
+}
+
 enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kipsec_sa *sa,
+					       struct kipsec_sa *outer,
 					       const struct kipsec_flow *fl)
 {
+	struct kipsec_sa *sas[2] = { sa, outer };
 	u8 dir = KIPSEC_DIR_IN;
 	struct kipsec_sp *sp;
-	int i;
 
 	if (sa->mode == KIPSEC_MODE_TUNNEL && !policy_local(kn->net, fl))
 		dir = KIPSEC_DIR_FWD;
@@ -75,9 +97,8 @@ enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kip
 		return KIPSEC_STAT__MAX;	/* no policy: what the SA's selector allows */
 	if (sp->action == KIPSEC_ACTION_DISCARD)
 		return KIPSEC_STAT_IN_POL_BLOCK;
-	for (i = 0; i < sp->ntmpl; i++)
-		if (kipsec_sa_matches_tmpl(sa, &sp->tmpl[i], fl))
-			return KIPSEC_STAT__MAX;
+	if (policy_tmpls_ok(sp, sas, outer ? 2 : 1, fl))
+		return KIPSEC_STAT__MAX;
 	return KIPSEC_STAT_IN_TMPL_MISMATCH;
 }
 
@@ -112,10 +133,10 @@ static unsigned int policy_check_clear(struct sk_buff *skb, const struct nf_hook
 
 	if (policy_decrypted(kn, skb))
 		return NF_ACCEPT;	/* checked by input.c */
-	if (kipsec_flow_from_skb(skb, family, &fl))
+	/* ESP and AH for us are processed next, then checked as above. */
+	if (dir == KIPSEC_DIR_IN && kipsec_skb_is_ipsec(skb, family))
 		return NF_ACCEPT;
-	/* ESP for us is decrypted next, then checked as above. */
-	if ((dir == KIPSEC_DIR_IN && fl.proto == IPPROTO_ESP) || policy_is_ike(&fl))
+	if (kipsec_flow_from_skb(skb, family, &fl) || policy_is_ike(&fl))
 		return NF_ACCEPT;
 	sp = kipsec_spd_lookup_rcu(kn, dir, &fl);
 	if (!sp || sp->action == KIPSEC_ACTION_BYPASS ||
