@@ -147,6 +147,7 @@ static void reload(FILE *f)
 		}
 	}
 	nc.half_open_max = g_conf.half_open_max;
+	trap_reload(&g_conf, &nc);
 	conf_wipe(&g_conf);
 	g_conf = nc;
 	conf_wipe(&nc);
