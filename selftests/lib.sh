@@ -116,7 +116,9 @@ wire_clear() {
 # DIR/c.conf and DIR/c.secrets and runs charon (`ipsec start --nofork`) in
 # NETNS with its own mount namespace, where they are /etc/ipsec.conf and
 # /etc/ipsec.secrets and /run is private; output in DIR/charon.log, pid of
-# the job in CHARON_PID.  Returns 0 once its stroke socket answers, 1 after
+# the job in CHARON_PID.  A DIR/c.strongswan.conf, if the caller wrote one,
+# replaces /etc/strongswan.conf (settings such as cookie_threshold).
+# Returns 0 once its stroke socket answers, 1 after
 # IKE_WAIT tenths of a second (default 300: TCG VMs are slow).
 CHARON_PID=
 charon_start() {
@@ -129,6 +131,7 @@ charon_start() {
 	mount -t tmpfs none /run
 	mount --bind $dir/c.conf /etc/ipsec.conf
 	mount --bind $dir/c.secrets /etc/ipsec.secrets
+	[ -f $dir/c.strongswan.conf ] && mount --bind $dir/c.strongswan.conf /etc/strongswan.conf
 	echo \$\$ >$dir/c.pid
 	exec $(stdbuf -oL true 2>/dev/null && echo stdbuf -oL -eL) ipsec start --nofork
 	EOC
