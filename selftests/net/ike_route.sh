@@ -66,8 +66,9 @@ dump_log() { [ $FAIL = 0 ] || sed 's/^/# kiked: /' "$T/kiked.log" | tail -${1:-2
 start_charon add; start_kiked route
 check "auto=route: kiked installs trap policies (out, in, fwd) without SA" \
 	wait_log "$T/kiked.log" "trap policies installed"
-check "auto=route: kipsec holds only the trap: 3 policies, no SA, no IKE_SA started" \
-	eval 'trap_only && ! grep -q "initiating IKE_SA" "$T/kiked.log"'
+check "auto=route: kipsec holds only the trap: 3 policies, no SA, no IKE_SA started; kiked status shows it ROUTED" \
+	eval 'trap_only && ! grep -q "initiating IKE_SA" "$T/kiked.log" &&
+		ip netns exec $A "$KIPSEC" --ctl "$T/k.ctl" status | grep -q "t{[0-9]*}:  ROUTED, TUNNEL"'
 TRAP_REQID=$(sp_reqids)
 # The first echo request raises the ACQUIRE (and is dropped); more packets
 # during the negotiation must not start another one.
