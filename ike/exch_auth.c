@@ -150,6 +150,21 @@ uint32_t new_spi(void)
 	return s;
 }
 
+/* Both AUTH payloads are computed and checked: the IKE_SA is up, and what
+ * only IKE_SA_INIT and IKE_AUTH needed (both IKE_SA_INIT messages, the KE
+ * values and our DH key) goes, a few kB per IKE_SA. */
+static void auth_done(struct ike_sa *sa)
+{
+	sa->state = ST_ESTABLISHED;
+	ikesa_schedule(sa);
+	buf_free(&sa->init_i);
+	buf_free(&sa->init_r);
+	buf_free(&sa->kei);
+	buf_free(&sa->ker);
+	dh_free(sa->dh);
+	sa->dh = NULL;
+}
+
 /* Another established IKE_SA of sa's conn with the same peer address. */
 static struct ike_sa *other_ikesa(const struct ike_sa *sa)
 {
@@ -423,8 +438,7 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	ch->keymat_i = sa->initiator;
 	if (child_derive(sa, ch, &sa->ni, &sa->nr, NULL))
 		goto dead;
-	sa->state = ST_ESTABLISHED;
-	ikesa_schedule(sa);
+	auth_done(sa);
 	{
 		char g[300];
 
@@ -462,8 +476,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[0].why);
 		goto dead;
 	}
-	sa->state = ST_ESTABLISHED;
-	ikesa_schedule(sa);
+	auth_done(sa);
 	{
 		char g[300];
 
