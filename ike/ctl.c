@@ -71,6 +71,22 @@ static void status(FILE *f, bool all)
 			c->left[0] ? c->left : "%any", c->right[0] ? c->right : "%any",
 			c->transport ? "TRANSPORT" : "TUNNEL", l, r);
 	}
+	/* Trap policies (auto=route, dpdaction=hold), as strongSwan lists them. */
+	for (int i = 0, n = 0; i < g_conf.nconns; i++) {
+		struct conn *c = &g_conf.conns[i];
+		char l[512], r[512];
+
+		if (!c->trap_reqid)
+			continue;
+		if (!n++)
+			fprintf(f, "Routed Connections:\n");
+		ts_list_str(&c->lsub, l, sizeof(l));
+		ts_list_str(&c->rsub, r, sizeof(r));
+		fprintf(f, "%12s{%u}:  ROUTED, %s, reqid %u, %d policies\n", c->name,
+			c->trap_reqid, c->transport ? "TRANSPORT" : "TUNNEL", c->trap_reqid,
+			c->ntrap);
+		fprintf(f, "%12s{%u}:   %s === %s\n", c->name, c->trap_reqid, l, r);
+	}
 	fprintf(f, "Security Associations:\n");
 	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
 		char a[64], b[64], l[512], r[512];
@@ -153,6 +169,7 @@ static void reload(FILE *f)
 		}
 	}
 	nc.half_open_max = g_conf.half_open_max;
+	trap_reload(&g_conf, &nc);
 	conf_wipe(&g_conf);
 	g_conf = nc;
 	conf_wipe(&nc);

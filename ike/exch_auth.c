@@ -150,6 +150,52 @@ uint32_t new_spi(void)
 	return s;
 }
 
+/* Both AUTH payloads are computed and checked: the IKE_SA is up, and what
+ * only IKE_SA_INIT and IKE_AUTH needed (both IKE_SA_INIT messages, the KE
+ * values and our DH key) goes, a few kB per IKE_SA. */
+static void auth_done(struct ike_sa *sa)
+{
+	sa->state = ST_ESTABLISHED;
+	ikesa_schedule(sa);
+	buf_free(&sa->init_i);
+	buf_free(&sa->init_r);
+	buf_free(&sa->kei);
+	buf_free(&sa->ker);
+	dh_free(sa->dh);
+	sa->dh = NULL;
+}
+
+/* Another established IKE_SA of sa's conn with the same peer address. */
+static struct ike_sa *other_ikesa(const struct ike_sa *sa)
+{
+	const struct sockaddr_storage *p = &sa->peer;
+	size_t off = p->ss_family == AF_INET ? offsetof(struct sockaddr_in, sin_addr) :
+		     offsetof(struct sockaddr_in6, sin6_addr);
+	size_t len = p->ss_family == AF_INET ? 4 : 16;
+
+	for (struct ike_sa *o = ikesa_list(); o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state == ST_ESTABLISHED &&
+		    !o->replaced && o->peer.ss_family == p->ss_family &&
+		    !memcmp((const uint8_t *)&o->peer + off, (const uint8_t *)p + off, len))
+			return o;
+	return NULL;
+}
+
+/* RFC 7296 2.4: INITIAL_CONTACT from an authenticated peer means it kept
+ * no state (it restarted, or gave us up after failed liveness checks): the
+ * IKE_SAs we still hold with it are stale and go without a delete. */
+static void initial_contact(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	while ((o = other_ikesa(sa))) {
+		logm(SS_IKE, L_INFO, "conn %s: INITIAL_CONTACT from the peer: dropping our previous IKE_SA with it",
+		     sa->conn->name);
+		child_uninstall_all(o);
+		o->state = ST_DEAD;
+	}
+}
+
 int auth_request(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
@@ -182,6 +228,8 @@ int auth_request(struct ike_sa *sa)
 		put_id(&in, PL_IDR, &idr);
 	put_auth(&in, method, &auth);
 	buf_wipe(&auth);
+	if (!other_ikesa(sa))
+		mb_notify(&in, 0, N_INITIAL_CONTACT, NULL, 0);
 	if (c->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa->child[0].spi_in = new_spi();
@@ -341,6 +389,8 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 		send_auth_error(sa, N_AUTHENTICATION_FAILED);
 		goto dead;
 	}
+	if (msg_notify(m, N_INITIAL_CONTACT))
+		initial_contact(sa);
 	n = sa_parse(sap->body, sap->len, off, CONF_MAX_PROPS * 2);
 	if (n <= 0 || sa_choose(off, n, &c->esp, &chosen, &ch->s) ||
 	    chosen.spi_len != 4) {
@@ -388,8 +438,7 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	ch->keymat_i = sa->initiator;
 	if (child_derive(sa, ch, &sa->ni, &sa->nr, NULL))
 		goto dead;
-	sa->state = ST_ESTABLISHED;
-	ikesa_schedule(sa);
+	auth_done(sa);
 	{
 		char g[300];
 
@@ -427,8 +476,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[0].why);
 		goto dead;
 	}
-	sa->state = ST_ESTABLISHED;
-	ikesa_schedule(sa);
+	auth_done(sa);
 	{
 		char g[300];
 

@@ -7,6 +7,8 @@
  * Inbound first, then outbound, then policies: traffic is only steered into
  * the tunnel once the peer's packets can already be decrypted.
  * With --no-kernel nothing is installed; SPIs and (at knl=3) keys are logged.
+ * auto=route conns have trap policies (same selectors, no SA) whose ACQUIRE
+ * events start the IKE_SA; their CHILD_SAs take the trap's reqid.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -159,10 +161,21 @@ static int fill_sel(const struct ts *src, const struct ts *dst, struct ksel *s)
 	return 0;
 }
 
-/* cmd SP_ADD records the new policy's id in c; SP_UPDATE (a NAT-T float)
- * rewrites the n-th of c's policies (same order as they were added). */
-static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
-		  const struct ts *src, const struct ts *dst, int cmd, int *n)
+/* Whose protect policies are added: a CHILD_SA's or a conn's traps. */
+struct sp_owner {
+	const struct conn *cn;
+	const struct sockaddr_storage *local, *peer;
+	bool transport;
+	uint32_t reqid;
+	uint32_t *ids;
+	int *nids, max;
+	/* SP_ADD records each new policy's id; SP_UPDATE (a NAT-T float)
+	 * rewrites ids[n], in the order they were added. */
+	int cmd, n;
+};
+
+static int add_sp(struct sp_owner *o, uint8_t dir, const struct ts *src,
+		  const struct ts *dst)
 {
 	bool out = dir == KIPSEC_DIR_OUT;
 	struct ksp sp;
@@ -174,49 +187,85 @@ static int add_sp(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 	sp.action = KIPSEC_ACTION_PROTECT;
 	if (fill_sel(src, dst, &sp.sel)) {
 		logm(SS_KNL, L_WARN, "conn %s: a traffic selector is not a prefix; policy skipped",
-		     sa->conn->name);
+		     o->cn->name);
 		return 0;
 	}
 	sp.ntmpl = 1;
 	sp.tmpl[0].proto = IPPROTO_ESP;
-	sp.tmpl[0].mode = c->transport ? KIPSEC_MODE_TRANSPORT : KIPSEC_MODE_TUNNEL;
+	sp.tmpl[0].mode = o->transport ? KIPSEC_MODE_TRANSPORT : KIPSEC_MODE_TUNNEL;
 	sp.tmpl[0].level = KIPSEC_LEVEL_REQUIRE;
-	sp.tmpl[0].reqid = c->reqid;
-	if (!c->transport) {
-		to_kaddr(out ? &sa->local : &sa->peer, &sp.tmpl[0].src);
-		to_kaddr(out ? &sa->peer : &sa->local, &sp.tmpl[0].dst);
+	sp.tmpl[0].reqid = o->reqid;
+	if (!o->transport) {
+		to_kaddr(out ? o->local : o->peer, &sp.tmpl[0].src);
+		to_kaddr(out ? o->peer : o->local, &sp.tmpl[0].dst);
 	}
-	if (cmd == KIPSEC_CMD_SP_UPDATE)
-		sp.id = *n < c->nsp ? c->sp_id[*n] : 0;
-	ret = ksp_request(nl, cmd, &sp, err, sizeof(err));
+	if (o->cmd == KIPSEC_CMD_SP_UPDATE)
+		sp.id = o->n < *o->nids ? o->ids[o->n] : 0;
+	o->n++;
+	ret = ksp_request(nl, o->cmd, &sp, err, sizeof(err));
 	if (ret) {
-		logm(SS_KNL, L_ERR, "conn %s: %s %s policy failed: %s%s%s", sa->conn->name,
-		     cmd == KIPSEC_CMD_SP_ADD ? "adding" : "updating",
-		     out ? "out" : dir == KIPSEC_DIR_IN ? "in" : "fwd", strerror(-ret),
+		logm(SS_KNL, L_ERR, "conn %s: %s %s policy failed: %s%s%s", o->cn->name,
+		     o->cmd == KIPSEC_CMD_SP_UPDATE ? "updating" : "adding", out ? "out" : dir == KIPSEC_DIR_IN ? "in" : "fwd", strerror(-ret),
 		     err[0] ? ": " : "", err);
 		return -1;
 	}
-	if (cmd == KIPSEC_CMD_SP_ADD && c->nsp < (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])))
-		c->sp_id[c->nsp++] = sp.id;
-	(*n)++;
+	if (o->cmd == KIPSEC_CMD_SP_ADD && *o->nids < o->max)
+		o->ids[(*o->nids)++] = sp.id;
 	return 0;
 }
 
-/* Policies for every pair of c's narrowed selectors (out, in, fwd). */
-static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
+/* The pair (src, dst) has the selector of one of cn's trap policies. */
+static bool trap_covers(const struct conn *cn, const struct ts *src,
+			const struct ts *dst)
 {
-	const struct ts_list *l = sa->initiator ? &c->tsi : &c->tsr;
-	const struct ts_list *r = sa->initiator ? &c->tsr : &c->tsi;
-	int n = 0;
+	struct ksel a, b;
 
+	if (!cn->trap_reqid || fill_sel(src, dst, &a))
+		return false;
+	for (int i = 0; i < cn->lsub.n; i++)
+		for (int j = 0; j < cn->rsub.n; j++)
+			if (!fill_sel(&cn->lsub.t[i], &cn->rsub.t[j], &b) &&
+			    !memcmp(&a, &b, sizeof(a)))
+				return true;
+	return false;
+}
+
+/* out, in (and fwd in tunnel mode) for every pair of l x r, except the
+ * pairs a trap of the conn already has policies for. */
+static int add_sps(struct sp_owner *o, const struct ts_list *l,
+		   const struct ts_list *r)
+{
 	for (int i = 0; i < l->n; i++)
 		for (int j = 0; j < r->n; j++)
-			if (add_sp(sa, c, KIPSEC_DIR_OUT, &l->t[i], &r->t[j], cmd, &n) ||
-			    add_sp(sa, c, KIPSEC_DIR_IN, &r->t[j], &l->t[i], cmd, &n) ||
-			    (!c->transport &&
-			     add_sp(sa, c, KIPSEC_DIR_FWD, &r->t[j], &l->t[i], cmd, &n)))
+			if (!trap_covers(o->cn, &l->t[i], &r->t[j]) &&
+			    (add_sp(o, KIPSEC_DIR_OUT, &l->t[i], &r->t[j]) ||
+			     add_sp(o, KIPSEC_DIR_IN, &r->t[j], &l->t[i]) ||
+			     (!o->transport &&
+			      add_sp(o, KIPSEC_DIR_FWD, &r->t[j], &l->t[i]))))
 				return -1;
 	return 0;
+}
+
+static void del_sps(const struct conn *cn, const uint32_t *ids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct ksp sp = { .id = ids[i] };
+		char err[256] = "";
+
+		if (ksp_request(nl, KIPSEC_CMD_SP_DEL, &sp, err, sizeof(err)))
+			logm(SS_KNL, L_WARN, "conn %s: deleting policy %u failed: %s",
+			     cn->name, ids[i], err);
+	}
+}
+
+static bool knl_ready(const struct conn *cn, const char *what)
+{
+	if (!nl)
+		nl = knl_open();
+	if (!nl)
+		logm(SS_KNL, L_ERR, "conn %s: cannot talk to kipsec (module not loaded?); %s not installed",
+		     cn->name, what);
+	return nl;
 }
 
 static int put_sa(struct ike_sa *sa, struct child_sa *c, bool inbound, int cmd)
@@ -243,6 +292,19 @@ static int put_sa(struct ike_sa *sa, struct child_sa *c, bool inbound, int cmd)
 static int add_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
 {
 	return put_sa(sa, c, inbound, KIPSEC_CMD_SA_ADD);
+}
+
+/* c's policies, added (SP_ADD) or rewritten for a new endpoint (SP_UPDATE). */
+static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
+{
+	struct sp_owner o = {
+		.cn = sa->conn, .local = &sa->local, .peer = &sa->peer,
+		.transport = c->transport, .reqid = c->reqid, .ids = c->sp_id,
+		.nids = &c->nsp, .max = (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])),
+		.cmd = cmd,
+	};
+
+	return sa->initiator ? add_sps(&o, &c->tsi, &c->tsr) : add_sps(&o, &c->tsr, &c->tsi);
 }
 
 static void log_keys(struct ike_sa *sa, struct child_sa *c)
@@ -272,19 +334,17 @@ int child_install(struct ike_sa *sa, struct child_sa *c,
 {
 	c->up = true;
 	c->state = CH_INSTALLED;
-	c->reqid = rekey_of ? rekey_of->reqid : next_reqid++;
+	/* Under a trap the SAs take its reqid: its policies lead to them. */
+	c->reqid = rekey_of ? rekey_of->reqid :
+		   sa->conn->trap_reqid && c->transport == sa->conn->transport ?
+		   sa->conn->trap_reqid : next_reqid++;
 	c->nsp = 0;
 	child_schedule(sa, c);
 	log_keys(sa, c);
 	if (g_no_kernel)
 		return 0;
-	if (!nl)
-		nl = knl_open();
-	if (!nl) {
-		logm(SS_KNL, L_ERR, "conn %s: cannot talk to kipsec (module not loaded?); CHILD_SA not installed",
-		     sa->conn->name);
+	if (!knl_ready(sa->conn, "CHILD_SA"))
 		return -1;
-	}
 	if (add_sa(sa, c, true))
 		goto fail;
 	c->sa_in = true;
@@ -304,8 +364,9 @@ int child_install(struct ike_sa *sa, struct child_sa *c,
 	}
 	if (put_sps(sa, c, KIPSEC_CMD_SP_ADD))
 		goto fail;
-	logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out) and %d policies, reqid %u",
-	     sa->conn->name, c->spi_in, c->spi_out, c->nsp, c->reqid);
+	logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out) and %d policies, reqid %u%s",
+	     sa->conn->name, c->spi_in, c->spi_out, c->nsp, c->reqid,
+	     c->reqid == sa->conn->trap_reqid ? " (the trap's)" : "");
 	return 0;
 fail:
 	child_uninstall(sa, c);
@@ -356,48 +417,6 @@ void child_activate_out(struct ike_sa *sa, struct child_sa *c)
 	}
 }
 
-void child_uninstall(struct ike_sa *sa, struct child_sa *c)
-{
-	struct child_sa *succ = successor(sa, c);
-
-	if (!c->up && c->state == CH_NONE)
-		return;
-	/* Make-before-break: the successor sends before we stop. */
-	if (succ)
-		child_activate_out(sa, succ);
-	c->up = false;
-	c->state = CH_NONE;
-	c->rekey_at = 0;
-	c->del_queued = false;
-	c->out_pending = false;
-	wipe(c->keymat, sizeof(c->keymat));
-	if (succ && c->nsp) {
-		/* The policies belong to the reqid, which lives on. */
-		memcpy(succ->sp_id, c->sp_id, sizeof(c->sp_id[0]) * (size_t)c->nsp);
-		succ->nsp = c->nsp;
-		c->nsp = 0;
-	}
-	if (nl) {
-		/* Policies first, so no packet is steered to a missing SA. */
-		for (int i = 0; i < c->nsp; i++) {
-			struct ksp sp = { .id = c->sp_id[i] };
-			char err[256] = "";
-
-			if (ksp_request(nl, KIPSEC_CMD_SP_DEL, &sp, err, sizeof(err)))
-				logm(SS_KNL, L_WARN, "conn %s: deleting policy %u failed: %s",
-				     sa->conn->name, c->sp_id[i], err);
-		}
-		if (c->sa_out)
-			del_sa(sa, c, false);
-		if (c->sa_in)
-			del_sa(sa, c, true);
-	}
-	c->nsp = 0;
-	c->sa_in = c->sa_out = false;
-	logm(SS_KNL, L_INFO, "conn %s: CHILD_SA %08x/%08x removed", sa->conn->name,
-	     c->spi_in, c->spi_out);
-}
-
 void child_float(struct ike_sa *sa, struct child_sa *c,
 		 const struct sockaddr_storage *old_peer)
 {
@@ -427,11 +446,163 @@ void child_float(struct ike_sa *sa, struct child_sa *c,
 	}
 }
 
+void child_uninstall(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_sa *succ = successor(sa, c);
+
+	if (!c->up && c->state == CH_NONE)
+		return;
+	/* Make-before-break: the successor sends before we stop. */
+	if (succ)
+		child_activate_out(sa, succ);
+	c->up = false;
+	c->state = CH_NONE;
+	c->rekey_at = 0;
+	c->del_queued = false;
+	c->out_pending = false;
+	wipe(c->keymat, sizeof(c->keymat));
+	if (succ && c->nsp) {
+		/* The policies belong to the reqid, which lives on. */
+		memcpy(succ->sp_id, c->sp_id, sizeof(c->sp_id[0]) * (size_t)c->nsp);
+		succ->nsp = c->nsp;
+		c->nsp = 0;
+	}
+	if (nl) {
+		/* Policies first, so no packet is steered to a missing SA
+		 * (a trap's stay: their next packet raises an ACQUIRE). */
+		del_sps(sa->conn, c->sp_id, c->nsp);
+		if (c->sa_out)
+			del_sa(sa, c, false);
+		if (c->sa_in)
+			del_sa(sa, c, true);
+	}
+	c->nsp = 0;
+	c->sa_in = c->sa_out = false;
+	logm(SS_KNL, L_INFO, "conn %s: CHILD_SA %08x/%08x removed", sa->conn->name,
+	     c->spi_in, c->spi_out);
+}
+
 void child_uninstall_all(struct ike_sa *sa)
 {
 	for (int i = 0; i < CHILD_MAX; i++)
 		if (sa->child[i].up)
 			child_uninstall(sa, &sa->child[i]);
+}
+
+/* ---- auto=route: trap policies, removed only with the conn ---- */
+int trap_install(struct conn *c)
+{
+	struct sp_owner o = {
+		.cn = c, .local = &c->laddr, .peer = &c->raddr,
+		.transport = c->transport, .ids = c->trap_id, .nids = &c->ntrap,
+		.max = (int)(sizeof(c->trap_id) / sizeof(c->trap_id[0])),
+		.cmd = KIPSEC_CMD_SP_ADD,
+	};
+	char l[512], r[512];
+
+	if (c->trap_reqid || g_no_kernel)
+		return 0;
+	if (!c->laddr.ss_family || !c->raddr.ss_family) {
+		logm(SS_KNL, L_ERR, "conn %s: trap policies need concrete left= and right= addresses; not installed",
+		     c->name);
+		return -1;
+	}
+	if (!knl_ready(c, "trap policy"))
+		return -1;
+	knl_event_fd();		/* listening before the first ACQUIRE */
+	o.reqid = next_reqid++;
+	c->ntrap = 0;
+	if (add_sps(&o, &c->lsub, &c->rsub)) {
+		del_sps(c, c->trap_id, c->ntrap);
+		c->ntrap = 0;
+		return -1;
+	}
+	c->trap_reqid = o.reqid;
+	ts_list_str(&c->lsub, l, sizeof(l));
+	ts_list_str(&c->rsub, r, sizeof(r));
+	logm(SS_KNL, L_INFO, "conn %s: trap policies installed (%d, reqid %u): the first packet %s === %s starts it",
+	     c->name, c->ntrap, c->trap_reqid, l, r);
+	return 0;
+}
+
+void trap_uninstall(struct conn *c)
+{
+	if (!c->trap_reqid)
+		return;
+	if (nl)
+		del_sps(c, c->trap_id, c->ntrap);
+	logm(SS_KNL, L_INFO, "conn %s: trap policies removed", c->name);
+	c->ntrap = 0;
+	c->trap_reqid = 0;
+}
+
+static bool same_traffic(const struct conn *a, const struct conn *b)
+{
+	return a->transport == b->transport &&
+	       !memcmp(&a->laddr, &b->laddr, sizeof(a->laddr)) &&
+	       !memcmp(&a->raddr, &b->raddr, sizeof(a->raddr)) &&
+	       !memcmp(&a->lsub, &b->lsub, sizeof(a->lsub)) &&
+	       !memcmp(&a->rsub, &b->rsub, sizeof(a->rsub));
+}
+
+void trap_reload(struct config *old, struct config *nc)
+{
+	for (int i = 0; i < old->nconns; i++) {
+		struct conn *o = &old->conns[i], *n = NULL;
+
+		for (int j = 0; j < nc->nconns && o->trap_reqid; j++)
+			if (!strcmp(nc->conns[j].name, o->name))
+				n = &nc->conns[j];
+		if (!o->trap_reqid)
+			continue;
+		if (n && n->auto_mode == AUTO_ROUTE && same_traffic(o, n)) {
+			n->trap_reqid = o->trap_reqid;
+			n->ntrap = o->ntrap;
+			memcpy(n->trap_id, o->trap_id, sizeof(n->trap_id));
+			o->trap_reqid = 0;
+		} else {
+			trap_uninstall(o);
+		}
+	}
+	for (int j = 0; j < nc->nconns; j++)
+		if (nc->conns[j].auto_mode == AUTO_ROUTE)
+			trap_install(&nc->conns[j]);
+}
+
+/* An outbound packet hit a trap: start the conn's IKE_SA (or its CHILD_SA
+ * in an IKE_SA that has none), unless one is already on its way. */
+static void on_acquire(uint32_t sp_id, const struct ksel *sel)
+{
+	struct conn *c = NULL;
+	struct ike_sa *sa;
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	for (int i = 0; i < g_conf.nconns && !c; i++)
+		for (int j = 0; j < g_conf.conns[i].ntrap; j++)
+			if (g_conf.conns[i].trap_reqid && g_conf.conns[i].trap_id[j] == sp_id)
+				c = &g_conf.conns[i];
+	if (!c) {
+		logm(SS_KNL, L_DBG, "kipsec ACQUIRE on policy %u, not a trap of ours", sp_id);
+		return;
+	}
+	inet_ntop(sel->family, sel->src.b, s, sizeof(s));
+	inet_ntop(sel->family, sel->dst.b, d, sizeof(d));
+	sa = ccs_childless(c);
+	if (sa) {
+		logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): creating a CHILD_SA in its IKE_SA",
+		     c->name, s, d, sp_id);
+		sa->ccs.want_child = true;
+		return;
+	}
+	for (sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == c && sa->state < ST_DELETING && !sa->replaced) {
+			logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): an IKE_SA is already on its way",
+			     c->name, s, d, sp_id);
+			return;
+		}
+	logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): initiating",
+	     c->name, s, d, sp_id);
+	init_start(c);
 }
 
 /* ---- kernel events: soft EXPIRE -> rekey, hard EXPIRE -> delete ---- */
@@ -498,10 +669,18 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	struct ksa k;
 
 	(void)data;
-	if ((g->cmd != KIPSEC_CMD_EXPIRE && g->cmd != KIPSEC_CMD_MAPPING) ||
-	    knl_parse(nlh, tb) < 0)
+	if ((g->cmd != KIPSEC_CMD_EXPIRE && g->cmd != KIPSEC_CMD_ACQUIRE &&
+	     g->cmd != KIPSEC_CMD_MAPPING) || knl_parse(nlh, tb) < 0)
 		return MNL_CB_OK;
-	memset(&k, 0, sizeof(k));
+	if (g->cmd == KIPSEC_CMD_ACQUIRE) {
+		struct ksel sel;
+
+		memset(&sel, 0, sizeof(sel));
+		if (tb[KIPSEC_A_SP_ID] && tb[KIPSEC_A_SEL] &&
+		    !ksel_parse(tb[KIPSEC_A_SEL], &sel))
+			on_acquire(mnl_attr_get_u32(tb[KIPSEC_A_SP_ID]), &sel);
+		return MNL_CB_OK;
+	}
 	if (g->cmd == KIPSEC_CMD_MAPPING) {
 		const struct nlattr *a = tb[KIPSEC_A_MAPPING_NEW_SRC];
 		struct sockaddr_storage np;
@@ -514,6 +693,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		wipe(&k, sizeof(k));
 		return MNL_CB_OK;
 	}
+	memset(&k, 0, sizeof(k));
 	if (ksa_parse(nlh, &k) == 0 && k.proto == IPPROTO_ESP)
 		on_expire(&k, tb[KIPSEC_A_EXPIRE_HARD] != NULL);
 	wipe(&k, sizeof(k));

@@ -285,6 +285,13 @@ struct conn {
 	bool mediation;
 	char mediated_by[64], me_peerid[128];
 	int me_line;
+	/* Trap policies in kipsec (auto=route, dpdaction=hold): out/in/fwd
+	 * for lsub x rsub with no SA; an ACQUIRE on one of them initiates.
+	 * The conn's CHILD_SAs take trap_reqid, so the traps steer into
+	 * them; they stay when the CHILD_SAs go. */
+	uint32_t trap_reqid;		/* 0 = no trap */
+	int ntrap;
+	uint32_t trap_id[3 * TS_MAX * TS_MAX];
 };
 
 enum { AUTO_IGNORE, AUTO_ADD, AUTO_ROUTE, AUTO_START };
@@ -535,7 +542,13 @@ void child_uninstall(struct ike_sa *sa, struct child_sa *ch);
 void child_uninstall_all(struct ike_sa *sa);
 /* Adds a pending outbound SA (see child_sa.out_pending). */
 void child_activate_out(struct ike_sa *sa, struct child_sa *ch);
-/* Kernel events (soft/hard EXPIRE): fd to poll, -1 without kipsec. */
+/* Trap policies of c (see struct conn); 0 when installed or nothing to do. */
+int trap_install(struct conn *c);
+void trap_uninstall(struct conn *c);
+/* After a reload: traps move to the new conn of the same name and
+ * subnets, the others are removed; new auto=route conns get theirs. */
+void trap_reload(struct config *old, struct config *nc);
+/* Kernel events (soft/hard EXPIRE, ACQUIRE): fd to poll, -1 without kipsec. */
 int knl_event_fd(void);
 void knl_event_read(void);
 

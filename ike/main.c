@@ -138,9 +138,13 @@ int main(int argc, char **argv)
 	for (int i = 0; i < g_conf.nconns; i++)
 		if (g_conf.conns[i].auto_mode == AUTO_START)
 			init_start(&g_conf.conns[i]);
+		else if (g_conf.conns[i].auto_mode == AUTO_ROUTE)
+			trap_install(&g_conf.conns[i]);
 	net_loop();
 	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
 		info_delete(sa);
+	for (int i = 0; i < g_conf.nconns; i++)
+		trap_uninstall(&g_conf.conns[i]);
 	conf_wipe(&g_conf);
 	unlink(ctl);
 	logm(SS_CFG, L_INFO, "kiked stopped");

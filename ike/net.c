@@ -414,12 +414,14 @@ static void dpd_failed(struct ike_sa *sa)
 	logm(SS_IKE, L_ERR, "conn %s: peer %s not responding after %d retransmissions; %s",
 	     c->name, sa_str(&sa->peer, (char[64]){ 0 }, 64), g_rtx_tries,
 	     c->dpdaction == DPD_RESTART ? "restarting (dpdaction=restart)" :
+	     c->dpdaction == DPD_HOLD ? "closing the IKE_SA, trap installed (dpdaction=hold)" :
 	     "closing the IKE_SA");
 	sa->state = ST_DEAD;
 	child_uninstall_all(sa);
-	if (c->dpdaction == DPD_RESTART || (sa->initiator && c->auto_mode == AUTO_START &&
-					    c->dpdaction == DPD_RESTART))
+	if (c->dpdaction == DPD_RESTART)
 		init_start(c);
+	else if (c->dpdaction == DPD_HOLD)
+		trap_install(c);
 }
 
 void net_timers(void)

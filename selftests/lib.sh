@@ -117,7 +117,8 @@ wire_clear() {
 # NETNS with its own mount namespace, where they are /etc/ipsec.conf and
 # /etc/ipsec.secrets and /run (and /var/run) is private, so that several
 # charons can run side by side; output in DIR/charon.log, pid of the job in
-# CHARON_PID; a DIR/strongswan.conf, if there, is its /etc/strongswan.conf.
+# CHARON_PID; a DIR/strongswan.conf, if there, is its /etc/strongswan.conf
+# (settings such as cookie_threshold or NAT keepalives).
 # Returns 0 once its stroke socket answers, 1 after
 # IKE_WAIT tenths of a second (default 300: TCG VMs are slow).
 CHARON_PID=

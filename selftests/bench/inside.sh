@@ -6,6 +6,8 @@
 #   small packets: 64-byte UDP datagrams delivered per second
 #   SPD scaling: small-packet rate with 1k/10k/100k extra policies vs 1
 #   SA install: N SAs through kipsec setkey -f vs ip -batch (ip xfrm)
+#   IKE: kiked vs charon as responders, setups/s and memory per IKE_SA
+#     (selftests/bench/ike.sh; BENCH_IKE_N=0 leaves it out)
 set -u
 . "$(dirname "$0")/../lib.sh" >/dev/null
 need_modules veth esp4 xfrm_user
@@ -110,3 +112,7 @@ clear_all
 t0=$(date +%s%N); ip -n "$NS_a" -batch /tmp/sa.ip; t1=$(date +%s%N)
 ip netns exec "$NS_a" kipsec setkey -f /tmp/sa.setkey; t2=$(date +%s%N)
 echo "bench: install $N SAs: kipsec/xfrm time = $(ratio $((t2 - t1)) $((t1 - t0)))"
+
+# IKE: kiked against charon (its own namespaces, after the above is done).
+clear_all
+[ "${BENCH_IKE_N:-64}" = 0 ] || "$(dirname "$0")/ike.sh"

@@ -3,7 +3,8 @@
 # not in tap_check's subshell, because several of them set state (the
 # daemon's pid, SPIs) that later checks read.
 #   A (kiked, kipsec, 10.1.0.1 inside), B (charon, 10.2.0.1 inside),
-#   T (scratch dir), KP (kiked's pid), WAIT (tenths of a second).
+#   M (router), T (scratch dir), KP (kiked's pid), KIKED, KIPSEC (programs),
+#   WAIT (tenths of a second to wait for a log line).
 
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
 nok() { N=$((N + 1)); FAIL=1; echo "not ok $N - $1"; }
@@ -41,6 +42,47 @@ ike_routed_ns() {
 	ip netns exec $M sysctl -qw net.ipv4.ip_forward=1
 }
 
+# start_charon AUTO [OPTIONS] / start_kiked AUTO [OPTIONS]: the two ends of
+# the routed layout, PSK, conn "t" (OPTIONS: extra conn lines, one per line).
+start_charon() {
+	charon_start $B "$T" "config setup
+  charondebug=\"ike 1, knl 1, cfg 1\"
+conn t
+  keyexchange=ikev2
+  left=198.51.100.2
+  right=192.0.2.1
+  leftid=@charon.test
+  rightid=@kiked.test
+  authby=psk
+  leftsubnet=10.2.0.0/24
+  rightsubnet=10.1.0.0/24
+  ike=aes256gcm16-prfsha256-ecp256!
+  esp=${CHARON_ESP:-aes128gcm16}!
+  reauth=no
+  auto=$1
+$(echo "${2:-}" | sed 's/^/  /')" '@charon.test @kiked.test : PSK "tunnel-psk-1"'
+}
+start_kiked() {
+	cat >"$T/k.conf" <<-EOC
+	conn t
+	  left=192.0.2.1
+	  right=198.51.100.2
+	  leftid=@kiked.test
+	  rightid=@charon.test
+	  authby=psk
+	  leftsubnet=10.1.0.0/24
+	  rightsubnet=10.2.0.0/24
+	  ike=aes256gcm16-prfsha256-ecp256
+	  esp=${KIKED_ESP:-aes128gcm16}
+	  auto=$1
+	$(echo "${2:-}" | sed 's/^/  /')
+	EOC
+	echo '@kiked.test @charon.test : PSK "tunnel-psk-1"' >"$T/k.secrets"
+	chmod 600 "$T/k.secrets"
+	ip netns exec $A "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
+		--ctl "$T/k.ctl" --foreground --debug ike=2,knl=2 ${KIKED_ARGS:-} >"$T/kiked.log" 2>&1 &
+	KP=$!
+}
 # wait_log FILE REGEX: up to WAIT tenths of a second for REGEX in FILE.
 wait_log() { for _ in $(seq $WAIT); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
 

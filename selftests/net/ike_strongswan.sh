@@ -30,48 +30,7 @@ echo "1..$((27 + 5 * FULL))"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null
 modprobe -q veth 2>/dev/null; modprobe -q dummy 2>/dev/null
 ike_routed_ns
-# Inner traffic must never reach M in clear: M has no route to 10.x anyway,
-# and any packet there would show up in the capture below.
 
-start_charon() {	# $1: auto=, $2: extra conn options (one per line)
-	charon_start $B "$T" "config setup
-  charondebug=\"ike 1, knl 1, cfg 1\"
-conn t
-  keyexchange=ikev2
-  left=198.51.100.2
-  right=192.0.2.1
-  leftid=@charon.test
-  rightid=@kiked.test
-  authby=psk
-  leftsubnet=10.2.0.0/24
-  rightsubnet=10.1.0.0/24
-  ike=aes256gcm16-prfsha256-ecp256!
-  esp=${CHARON_ESP:-aes128gcm16}!
-  reauth=no
-  auto=$1
-$(echo "${2:-}" | sed 's/^/  /')" '@charon.test @kiked.test : PSK "tunnel-psk-1"'
-}
-start_kiked() {	# $1: auto=, $2: extra conn options (one per line)
-	cat >"$T/k.conf" <<-EOC
-	conn t
-	  left=192.0.2.1
-	  right=198.51.100.2
-	  leftid=@kiked.test
-	  rightid=@charon.test
-	  authby=psk
-	  leftsubnet=10.1.0.0/24
-	  rightsubnet=10.2.0.0/24
-	  ike=aes256gcm16-prfsha256-ecp256
-	  esp=${KIKED_ESP:-aes128gcm16}
-	  auto=$1
-	$(echo "${2:-}" | sed 's/^/  /')
-	EOC
-	echo '@kiked.test @charon.test : PSK "tunnel-psk-1"' >"$T/k.secrets"
-	chmod 600 "$T/k.secrets"
-	ip netns exec $A "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
-		--ctl "$T/k.ctl" --foreground --debug ike=2,knl=2 >"$T/kiked.log" 2>&1 &
-	KP=$!
-}
 # charon -> kipsec direction on the wire at M: ESP only, no inner packet.
 only_esp_on_wire() {
 	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -n -i m1 -c 5 'src host 198.51.100.2 or src host 10.2.0.1' \
