@@ -126,7 +126,7 @@ demo: deps
 bench: deps
 	@selftests/vm/run --kernel $${KIPSEC_KERNEL:-6.1} --timeout 1800 -- env \
 		BENCH_ROUNDS=$${BENCH_ROUNDS:-3} BENCH_SECS=$${BENCH_SECS:-4} BENCH_SAS=$${BENCH_SAS:-5000} \
-		BENCH_SPD="$${BENCH_SPD:-1000 10000 100000}" selftests/bench/inside.sh
+		BENCH_SPD="$${BENCH_SPD:-0 1000 10000 100000}" selftests/bench/inside.sh
 
 clean:
 	rm -f tools/*.o tools/kipsec $(UNIT_TESTS) $(FUZZ_TARGETS) ike/*.o ike/kiked fuzz/ike_msg_fuzz selftests/unit/ike_flood

@@ -56,6 +56,7 @@ const char *const kipsec_stat_names[KIPSEC_STAT__MAX] = {
 	[KIPSEC_STAT_IN_ENCAP_NON_ESP] = "InEncapNonEsp",
 	[KIPSEC_STAT_IN_ENCAP_KEEPALIVES] = "InEncapKeepalives",
 	[KIPSEC_STAT_ENCAP_MAPPINGS] = "EncapMappings",
+	[KIPSEC_STAT_IN_PMTU_LEARNED] = "InPmtuLearned",
 };
 
 #ifdef KIPSEC_COMPAT_EXTACK_FMT

@@ -298,13 +298,12 @@ static int kipsec_parse_algs(struct genl_info *info, u8 proto,
 	if (proto == IPPROTO_AH && !kipsec_require(info, KIPSEC_A_SA_AUTH_ALG))
 		return -EINVAL;
 	if (proto == IPPROTO_ESP && !a[KIPSEC_A_SA_AEAD_ALG]) {
+		/* Without KIPSEC_A_SA_AUTH_ALG: no integrity (digest_null). */
 		if (!a[KIPSEC_A_SA_ENC_ALG]) {
 			NL_SET_ERR_MSG(extack,
 				       "missing attribute KIPSEC_A_SA_AEAD_ALG or KIPSEC_A_SA_ENC_ALG");
 			return -EINVAL;
 		}
-		if (!kipsec_require(info, KIPSEC_A_SA_AUTH_ALG))
-			return -EINVAL;
 	}
 	if (a[KIPSEC_A_SA_AEAD_ALG]) {
 		if (!kipsec_require(info, KIPSEC_A_SA_AEAD_KEY))

@@ -31,6 +31,7 @@ struct kipsec_output_cb {
 	unsigned int inner_len;
 	u16 family;	/* of the packet being protected */
 	u8 hl;		/* transport mode: IP header length, header kept in front */
+	bool df;	/* tunnel mode: the outer IPv4 header gets DF (pmtu.c) */
 };
 
 #define KIPSEC_OUTPUT_CB(skb) \
@@ -54,12 +55,14 @@ static void output_transport_hdr(struct sk_buff *skb, u16 family, unsigned int h
 	ip_send_check(iph);
 }
 
-static void output_outer4(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa)
+static void output_outer4(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa,
+			  bool df)
 {
 	struct iphdr *iph = ip_hdr(skb);
 
 	*iph = (struct iphdr) {
 		.version = 4, .ihl = 5, .protocol = IPPROTO_ESP,
+		.frag_off = df ? htons(IP_DF) : 0,
 		.ttl = ip4_dst_hoplimit(skb_dst(skb)),
 		.saddr = sa->saddr.a4, .daddr = sa->id.daddr.a4,
 		.tot_len = htons(skb->len),
@@ -84,7 +87,8 @@ static void output_outer6(struct sk_buff *skb, const struct kipsec_sa *sa)
 }
 
 /* Tunnel mode: a new outer header of the SA's family; skb's dst is the outer route. */
-static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa)
+static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa,
+			     bool df)
 {
 	unsigned int hl = sa->id.family == AF_INET ? sizeof(struct iphdr) :
 						     sizeof(struct ipv6hdr);
@@ -94,7 +98,7 @@ static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct 
 	skb_push(skb, hl);
 	skb_reset_network_header(skb);
 	if (sa->id.family == AF_INET)
-		output_outer4(net, skb, sa);
+		output_outer4(net, skb, sa, df);
 	else
 		output_outer6(skb, sa);
 	return 0;
@@ -129,7 +133,7 @@ static void output_finish(struct sk_buff *skb, int err, void *ctx)
 
 	if (!err) {
 		if (sa->mode == KIPSEC_MODE_TUNNEL)
-			err = output_tunnel_hdr(net, skb, sa);
+			err = output_tunnel_hdr(net, skb, sa, cb->df);
 		else
 			output_transport_hdr(skb, cb->family, cb->hl);
 	}
@@ -205,6 +209,7 @@ static void output_one(struct sk_buff *skb, struct kipsec_sa *sa, struct dst_ent
 	cb->inner_len = skb->len;
 	cb->family = family;
 	cb->hl = hl;
+	cb->df = kipsec_pmtu_outer_df(skb, family, sa);
 	if (hl) {
 		/* Payload only; the header goes where ESP's will end. */
 		skb_pull(skb, hl);

@@ -50,6 +50,7 @@ enum kipsec_stat {
 	KIPSEC_STAT_IN_ENCAP_NON_ESP,		/* non-ESP marker on an ESP-only socket (also InEncapError) */
 	KIPSEC_STAT_IN_ENCAP_KEEPALIVES,	/* NAT keepalives swallowed (not errors) */
 	KIPSEC_STAT_ENCAP_MAPPINGS,		/* MAPPING events raised */
+	KIPSEC_STAT_IN_PMTU_LEARNED,		/* ICMP path MTU reports about our ESP packets */
 	KIPSEC_STAT__MAX
 };
 
