@@ -165,6 +165,11 @@ seed_with_in() {	# seed_with_in SEED SRC DST: the seed plus an "in" policy
 	chmod 600 "$TMP/s.conf"
 }
 hex() { printf %s "$1" | od -v -An -tx1 | tr -d ' \n'; }
+# no_integrity NAME: the last load warned that its ESP SAs have no integrity.
+no_integrity() {
+	tap_check "$1: the tool warns that the SAs have no integrity" \
+		grep -q "no integrity protection" "$TMP/load.err"
+}
 
 # seed_transport NAME SEED ME PEER OUT_SPI OUT_KEY IN_SPI IN_KEY XFRM_ENC: a
 # NetBSD encryption-only transport seed with kipsec as host ME, XFRM as PEER.
@@ -174,8 +179,7 @@ seed_transport() {
 	hosts a "$me"; hosts b "$peer"
 	seed_with_in "$seed" "$peer" "$me"
 	load "$name" "$TMP/s.conf" || return 0
-	tap_check "$name: the tool warns that the SAs have no integrity" \
-		grep -q "no integrity protection" "$TMP/load.err"
+	no_integrity "$name"
 	xb state add src "$me" dst "$peer" proto esp spi "$ospi" mode transport enc "$enc" "$okey"
 	xb state add src "$peer" dst "$me" proto esp spi "$ispi" mode transport enc "$enc" "$ikey"
 	xb policy add src "$peer/32" dst "$me/32" dir out tmpl proto esp mode transport
@@ -194,12 +198,21 @@ seed_transport 3des-b netbsd-esp-3des-b 20.1.1.1 10.1.1.1 \
 	10000 0xdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef \
 	9876 "0x$(hex hogehogehogehogehogehoge)" 'cbc(des3_ede)'
 
+# seed_tunnel SEED: the seed with "-m tunnel" on its SAs.  Its tunnel
+# policies need tunnel-mode SAs: on Linux (PF_KEY and XFRM alike, and
+# kipsec) an SA without -m is a transport SA, never "any" as on NetBSD.
+seed_tunnel() {
+	sed 's/^\(add .* esp [0-9]*\) -E/\1 -m tunnel -E/' "$SEEDS/$1.conf" >"$TMP/s.conf"
+	chmod 600 "$TMP/s.conf"
+}
+
 # --- NetBSD leaf host: everything it sends goes through a tunnel to its
 # gateway 10.0.1.1 (XFRM), rijndael-cbc without integrity ---
 reset
 hosts a 10.0.1.5; hosts b 10.0.1.1 20.1.1.1
-cp "$SEEDS/netbsd-leaf-tunnel.conf" "$TMP/s.conf"; chmod 600 "$TMP/s.conf"
+seed_tunnel netbsd-leaf-tunnel
 if load leaf-tunnel "$TMP/s.conf"; then
+	no_integrity leaf-tunnel
 	xb state add src 10.0.1.1 dst 10.0.1.5 proto esp spi 1011 mode tunnel \
 		enc 'cbc(aes)' "0x$(hex rijndaeltest.001)"
 	xb state add src 10.0.1.5 dst 10.0.1.1 proto esp spi 1012 mode tunnel \
@@ -215,8 +228,9 @@ fi
 # (kipsec) and 20.0.0.2 (XFRM), blowfish-cbc without integrity ---
 reset
 hosts a 20.0.0.1 10.0.1.1; hosts b 20.0.0.2 10.0.2.1
-cp "$SEEDS/netbsd-vpn-blowfish.conf" "$TMP/s.conf"; chmod 600 "$TMP/s.conf"
+seed_tunnel netbsd-vpn-blowfish
 if load vpn-blowfish "$TMP/s.conf"; then
+	no_integrity vpn-blowfish
 	xb state add src 20.0.0.1 dst 20.0.0.2 proto esp spi 13245 mode tunnel \
 		enc 'cbc(blowfish)' "0x$(hex blowfishtest.001)"
 	xb state add src 20.0.0.2 dst 20.0.0.1 proto esp spi 13246 mode tunnel \
@@ -316,7 +330,7 @@ for f in "$SEEDS"/*.conf; do
 		"$(grep -c '^add ' "$TMP/sd1")/$(grep -c '^spdadd ' "$TMP/sp1")"
 	ks setkey -F; ks setkey -FP
 	chmod 600 "$TMP/sd1" "$TMP/sp1"
-	ks setkey -f "$TMP/sd1" && ks setkey -f "$TMP/sp1"
+	ks setkey -f "$TMP/sd1" 2>/dev/null && ks setkey -f "$TMP/sp1"
 	ks setkey -D >"$TMP/sd2"; ks setkey -DP >"$TMP/sp2"
 	tap_check "seed $n: dump reloads identically" diff -u "$TMP/sd1" "$TMP/sd2"
 	tap_check "seed $n: policy dump reloads identically" diff -u "$TMP/sp1" "$TMP/sp2"
