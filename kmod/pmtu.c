@@ -23,6 +23,7 @@
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <net/dst.h>
 #include <net/icmp.h>
 #include <net/ip.h>
@@ -70,7 +71,8 @@ bool kipsec_pmtu_outer_df(const struct sk_buff *skb, u16 family, const struct ki
 /*
  * The largest clear packet of family whose ESP packet fits in mtu bytes.
  * Transport mode protects what follows the IP header (hl bytes), tunnel
- * mode the whole packet behind a new outer header of the SA's family.
+ * mode the whole packet behind a new outer header of the SA's family (and
+ * a UDP header for ESP in UDP).
  */
 unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, unsigned int hl)
 {
@@ -81,6 +83,8 @@ unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, uns
 		fixed += sa->id.family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	else
 		fixed += hl;
+	if (sa->encap.type)
+		fixed += sizeof(struct udphdr);	/* ESP in UDP */
 	if (mtu < fixed + c->blksize)
 		return 0;
 	/* Payload plus the 2 trailer bytes padded to the block size. */

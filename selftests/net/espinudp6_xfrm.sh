@@ -91,14 +91,20 @@ setup() {	# setup MODE
 
 teardown() {
 	nsx a kipsec sa flush; nsx a kipsec sp flush
+	nsx a ip -6 route flush cache	# path MTUs learned in this mode
 	nsx b ip xfrm state flush; nsx b ip xfrm policy flush
 }
 
-# wire NAME: m's link to b carried only UDP/4500 with ESP of S1 and S2
-# (neighbour discovery aside), S1 at least OUT times.
+# wire NAME N [FRAG_OK]: m's link to b carried only UDP/4500 with ESP of S1
+# and S2 (neighbour discovery aside), each at least N times.  With FRAG_OK,
+# fragments of UDP datagrams are tolerated: in transport mode kipsec's ESP
+# packet takes the clear packet's route, whose path MTU kipsec's own ICMP
+# error lowered for the sender, so full-size ESP packets leave fragmented
+# (a known limit, Documentation/architecture.md "Path MTU").
 wire() {
-	local other s1 s2
-	other=$(nsx m tcpdump -n -r "$TMP/cap" "ip6 and not udp port 4500 and not ($CLEAR_OK)" 2>/dev/null | wc -l)
+	local other s1 s2 filter="ip6 and not udp port 4500 and not ($CLEAR_OK)"
+	[ -n "${3:-}" ] && filter+=" and not (ip6[6] == 44 and ip6[40] == 17)"
+	other=$(nsx m tcpdump -n -r "$TMP/cap" "$filter" 2>/dev/null | wc -l)
 	s1=$(nsx m tcpdump -n -r "$TMP/cap" "udp port 4500 and ip6[48:4] = $S1" 2>/dev/null | wc -l)
 	s2=$(nsx m tcpdump -n -r "$TMP/cap" "udp port 4500 and ip6[48:4] = $S2" 2>/dev/null | wc -l)
 	if [ "$other" = 0 ] && [ "$s1" -ge "$2" ] && [ "$s2" -ge "$2" ]; then
@@ -106,7 +112,7 @@ wire() {
 	else
 		tap_fail "$1: the wire carries only UDP/4500 with ESP" \
 			"other $other, spi $S1: $s1, spi $S2: $s2
-$(nsx m tcpdump -n -r "$TMP/cap" 2>/dev/null | head -5)"
+$(nsx m tcpdump -n -r "$TMP/cap" "$filter" 2>/dev/null | head -5)"
 	fi
 }
 
@@ -127,7 +133,7 @@ for mode in transport tunnel; do
 	tap_check "$mode: 1 MB TCP kipsec -> XFRM checked by sha256" tcp_check $dst a b
 	tap_check "$mode: 1 MB TCP XFRM -> kipsec checked by sha256" tcp_check $src b a
 	cap_stop >/dev/null
-	wire "$mode" 6
+	wire "$mode" 6 $([ $mode = transport ] && echo frag-ok)
 	teardown
 done
 
