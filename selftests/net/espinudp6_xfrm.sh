@@ -11,15 +11,8 @@
 
 BIN=$(cd "$(dirname "$0")/../bin" && pwd)
 TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ns_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+XSOCK=
+trap '[ -n "$XSOCK" ] && kill $XSOCK; wait; ns_cleanup; rm -rf "$TMP"' EXIT
 need_modules veth dummy esp6 xfrm_user
 
 ns_create a m b
@@ -45,8 +38,9 @@ KA=fd01::2 XB=fd02::2
 
 stat() { nsx a kipsec stats | awk -v k="$1" '$1 == k { print $2 }'; }
 
-nsx b python3 "$BIN/udp_encap_sock.py" xfrm 4500 6 >"$TMP/xsock" &
-PIDS+=($!)
+# (not through nsx: $! must be the program itself)
+ip netns exec "$NS_b" python3 "$BIN/udp_encap_sock.py" xfrm 4500 6 >"$TMP/xsock" &
+XSOCK=$!
 for _ in $(seq 100); do grep -q ready "$TMP/xsock" && break; sleep 0.1; done
 tap_check "XFRM's IPv6 encapsulation socket on port 4500" grep -q ready "$TMP/xsock"
 tap_check "kipsec encap add port 4500" nsx a kipsec encap add port 4500

@@ -206,6 +206,16 @@ seed_tunnel() {
 	chmod 600 "$TMP/s.conf"
 }
 
+# xfrm_tunnel ME PEER OUT_SPI OUT_KEY IN_SPI IN_KEY ENC MY_NET PEER_NET: the
+# XFRM peer PEER of kipsec's tunnel seed (SAs ME -> PEER with OUT_*, back
+# with IN_*, cipher ENC without integrity), protecting MY_NET <-> PEER_NET.
+xfrm_tunnel() {
+	xb state add src "$1" dst "$2" proto esp spi "$3" mode tunnel enc "$7" "$4"
+	xb state add src "$2" dst "$1" proto esp spi "$5" mode tunnel enc "$7" "$6"
+	xb policy add src "$9" dst "$8" dir out tmpl src "$2" dst "$1" proto esp mode tunnel
+	xb policy add src "$8" dst "$9" dir in tmpl src "$1" dst "$2" proto esp mode tunnel
+}
+
 # --- NetBSD leaf host: everything it sends goes through a tunnel to its
 # gateway 10.0.1.1 (XFRM), rijndael-cbc without integrity ---
 reset
@@ -213,14 +223,8 @@ hosts a 10.0.1.5; hosts b 10.0.1.1 20.1.1.1
 seed_tunnel netbsd-leaf-tunnel
 if load leaf-tunnel "$TMP/s.conf"; then
 	no_integrity leaf-tunnel
-	xb state add src 10.0.1.1 dst 10.0.1.5 proto esp spi 1011 mode tunnel \
-		enc 'cbc(aes)' "0x$(hex rijndaeltest.001)"
-	xb state add src 10.0.1.5 dst 10.0.1.1 proto esp spi 1012 mode tunnel \
-		enc 'cbc(aes)' 0xdeadbeefdeadbeefdeadbeefdeadbeef
-	xb policy add src 0.0.0.0/0 dst 10.0.1.5/32 dir out \
-		tmpl src 10.0.1.1 dst 10.0.1.5 proto esp mode tunnel
-	xb policy add src 10.0.1.5/32 dst 0.0.0.0/0 dir in \
-		tmpl src 10.0.1.5 dst 10.0.1.1 proto esp mode tunnel
+	xfrm_tunnel 10.0.1.5 10.0.1.1 1012 0xdeadbeefdeadbeefdeadbeefdeadbeef \
+		1011 "0x$(hex rijndaeltest.001)" 'cbc(aes)' 10.0.1.5/32 0.0.0.0/0
 	traffic leaf-tunnel 10.0.1.5 20.1.1.1 "ESP(spi=0x000003f4" "ESP(spi=0x000003f3" 1012 1011
 fi
 
@@ -231,14 +235,8 @@ hosts a 20.0.0.1 10.0.1.1; hosts b 20.0.0.2 10.0.2.1
 seed_tunnel netbsd-vpn-blowfish
 if load vpn-blowfish "$TMP/s.conf"; then
 	no_integrity vpn-blowfish
-	xb state add src 20.0.0.1 dst 20.0.0.2 proto esp spi 13245 mode tunnel \
-		enc 'cbc(blowfish)' "0x$(hex blowfishtest.001)"
-	xb state add src 20.0.0.2 dst 20.0.0.1 proto esp spi 13246 mode tunnel \
-		enc 'cbc(blowfish)' 0xdeadbeefdeadbeefdeadbeefdeadbeef
-	xb policy add src 10.0.2.0/24 dst 10.0.1.0/24 dir out \
-		tmpl src 20.0.0.2 dst 20.0.0.1 proto esp mode tunnel
-	xb policy add src 10.0.1.0/24 dst 10.0.2.0/24 dir in \
-		tmpl src 20.0.0.1 dst 20.0.0.2 proto esp mode tunnel
+	xfrm_tunnel 20.0.0.1 20.0.0.2 13245 "0x$(hex blowfishtest.001)" \
+		13246 0xdeadbeefdeadbeefdeadbeefdeadbeef 'cbc(blowfish)' 10.0.1.0/24 10.0.2.0/24
 	traffic vpn-blowfish 10.0.1.1 10.0.2.1 "ESP(spi=0x000033bd" "ESP(spi=0x000033be" 13245 13246
 fi
 
