@@ -67,6 +67,12 @@ static void output_outer4(struct net *net, struct sk_buff *skb, const struct kip
 		.saddr = sa->saddr.a4, .daddr = sa->id.daddr.a4,
 		.tot_len = htons(skb->len),
 	};
+	/*
+	 * The ESP packet may still be fragmented (output_send()): even with
+	 * DF it needs a real IP ID, which ip_select_ident() only gives a DF
+	 * packet with ignore_df.
+	 */
+	skb->ignore_df = 1;
 	ip_select_ident(net, skb, NULL);
 	ip_send_check(iph);
 	skb->protocol = htons(ETH_P_IP);
