@@ -380,6 +380,11 @@ int kipsec_ah_crypto_init(struct kipsec_sa_crypto *c, struct kipsec_alg_params *
 	err = kipsec_crypto_resolve_auth(p, extack);
 	if (err)
 		return err;
+	if (p->no_integrity) {
+		/* AH is nothing but its ICV. */
+		NL_SET_ERR_MSG_MOD(extack, "KIPSEC_A_SA_AUTH_ALG: AH needs an integrity algorithm (found digest_null)");
+		return -EINVAL;
+	}
 	tfm = crypto_alloc_ahash(p->auth, 0, 0);
 	if (IS_ERR(tfm)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack, "KIPSEC_A_SA_AUTH_ALG: \"%s\" unavailable (%ld)",

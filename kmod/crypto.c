@@ -35,8 +35,13 @@ static const struct kipsec_alg_alias enc_aliases[] = {
 	{ "cipher_null", "ecb(cipher_null)" },
 	{ "3des-cbc", "cbc(des3_ede)" },
 	{ "des3_ede", "cbc(des3_ede)" },
+	{ "blowfish-cbc", "cbc(blowfish)" },
+	{ "blowfish", "cbc(blowfish)" },
 	{}
 };
+
+/* Ciphers accepted only with a warning from the tool (64-bit blocks). */
+static const char *const legacy_enc[] = { "cbc(des3_ede)", "cbc(blowfish)", NULL };
 
 /* Integrity algorithms with their RFC truncation (bits) when none is given. */
 struct kipsec_auth_alg {
@@ -57,6 +62,8 @@ static const struct kipsec_auth_alg auth_algs[] = {
 	{ "sha1", "hmac(sha1)", 96 },
 	{ "hmac-md5", "hmac(md5)", 96, true },
 	{ "md5", "hmac(md5)", 96, true },
+	/* No integrity: ESP with encryption only, a 0-byte ICV (as XFRM). */
+	{ "null", "digest_null", 0 },
 	{}
 };
 
@@ -93,9 +100,17 @@ int kipsec_crypto_resolve_auth(struct kipsec_alg_params *p, struct netlink_ext_a
 	a = auth_lookup(p->auth);
 	if (!a) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "KIPSEC_A_SA_AUTH_ALG: unknown integrity algorithm \"%s\" (expected hmac(sha256|sha384|sha512|sha1) or a friendly name)",
+				       "KIPSEC_A_SA_AUTH_ALG: unknown integrity algorithm \"%s\" (expected hmac(sha256|sha384|sha512|sha1), digest_null or a friendly name)",
 				       p->auth);
 		return -EINVAL;
+	}
+	if (!a->trunc_bits) {
+		if (p->auth_keylen || p->auth_trunc_bits) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "KIPSEC_A_SA_AUTH_ALG: digest_null takes no key and no truncation");
+			return -EINVAL;
+		}
+		p->no_integrity = true;
 	}
 	if (a->legacy)
 		p->legacy = true;
@@ -106,6 +121,9 @@ int kipsec_crypto_resolve_auth(struct kipsec_alg_params *p, struct netlink_ext_a
 
 int kipsec_crypto_resolve(struct kipsec_alg_params *p, struct netlink_ext_ack *extack)
 {
+	const char *const *l;
+	int err;
+
 	if (p->aead[0]) {
 		if (p->enc[0] || p->auth[0]) {
 			NL_SET_ERR_MSG_MOD(extack,
@@ -117,17 +135,22 @@ int kipsec_crypto_resolve(struct kipsec_alg_params *p, struct netlink_ext_ack *e
 			p->aead_icv_bits = 128;
 		return 0;
 	}
-	if (!p->auth[0]) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "ESP needs KIPSEC_A_SA_AEAD_ALG or KIPSEC_A_SA_AUTH_ALG (encryption without integrity is not supported)");
-		return -EINVAL;
-	}
+	/* Encryption without integrity: the null digest, as XFRM does it. */
+	if (!p->auth[0])
+		strscpy(p->auth, "digest_null", sizeof(p->auth));
 	if (!p->enc[0])
 		strscpy(p->enc, "ecb(cipher_null)", sizeof(p->enc));
 	resolve_alias(p->enc, enc_aliases);
-	if (!strcmp(p->enc, "cbc(des3_ede)"))
-		p->legacy = true;
-	return kipsec_crypto_resolve_auth(p, extack);
+	for (l = legacy_enc; *l; l++)
+		if (!strcmp(p->enc, *l))
+			p->legacy = true;
+	err = kipsec_crypto_resolve_auth(p, extack);
+	if (!err && p->no_integrity && !strcmp(p->enc, "ecb(cipher_null)")) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESP needs an encryption or an integrity algorithm (found null and digest_null)");
+		err = -EINVAL;
+	}
+	return err;
 }
 
 /* authenc keys: an rtattr carrying the cipher key length, then both keys. */
@@ -226,7 +249,7 @@ static int init_authenc(struct kipsec_sa_crypto *c, struct kipsec_alg_params *p,
 	err = authenc_setkey(c->tfm, p);
 	if (err) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "KIPSEC_A_SA_ENC_KEY: %u bytes is not a valid key for %s (expected 16, 24 or 32 for AES, 24 for 3DES, 0 for null)",
+				       "KIPSEC_A_SA_ENC_KEY: %u bytes is not a valid key for %s (expected 16, 24 or 32 for AES, 24 for 3DES, 5 to 56 for Blowfish, 0 for null)",
 				       p->enc_keylen, p->enc);
 		return err;
 	}

@@ -26,7 +26,8 @@ struct kipsec_alg_params {
 	u16 aead_keylen, enc_keylen, auth_keylen;	/* bytes */
 	u16 aead_icv_bits, auth_trunc_bits;
 	bool esn;	/* from KIPSEC_SAF_ESN: authenc becomes authencesn */
-	bool legacy;	/* set by resolve: 3des/md5, the tool warns */
+	bool legacy;	/* set by resolve: 3des/blowfish/md5, the tool warns */
+	bool no_integrity;	/* set by resolve: digest_null, a 0-byte ICV */
 };
 
 struct kipsec_sa_crypto {

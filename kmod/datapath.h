@@ -46,6 +46,10 @@ bool kipsec_pmtu_exceeded(struct sk_buff *skb, u16 family, struct kipsec_sa *sa,
 			  const struct dst_entry *dst);
 /* The largest clear packet whose ESP packet through sa fits mtu (hl: IP header). */
 unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, unsigned int hl);
+/* Tunnel mode over IPv4: whether the outer header of this clear packet gets DF. */
+bool kipsec_pmtu_outer_df(const struct sk_buff *skb, u16 family, const struct kipsec_sa *sa);
+/* ICMP "fragmentation needed" / "packet too big" about an ESP packet of sa. */
+void kipsec_pmtu_learn(struct kipsec_sa *sa, u32 mtu);
 
 /*
  * policy.c: inbound policy checks.  kipsec_policy_check_decrypted() returns

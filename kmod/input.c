@@ -12,6 +12,8 @@
  * through netif_rx() on the device it came in on, as a fresh IP packet.
  */
 #include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/if_arp.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -357,15 +359,47 @@ int kipsec_ah6_rcv(struct sk_buff *skb)
 }
 
 /* ICMP errors about ESP we sent: path MTU of kipsec SAs comes later. */
+/*
+ * An ICMP error quoting an ESP packet (its outer header at skb->data, the
+ * ESP header at off): a path MTU report about one of our SAs is learned
+ * (pmtu.c) and consumed; everything else goes on to esp4/esp6 (XFRM).
+ */
+static int kipsec_esp_err(struct sk_buff *skb, u16 family, const union kipsec_addr *daddr,
+			  unsigned int off, u32 mtu)
+{
+	struct kipsec_net *kn = kipsec_pernet(dev_net(skb->dev));
+	const struct ip_esp_hdr *esph = (const void *)(skb->data + off);
+	struct kipsec_sa *sa;
+
+	sa = kipsec_sa_lookup_rcu(kn, IPPROTO_ESP, ntohl(esph->spi), family, daddr);
+	if (!sa || sa->encap.type)
+		return -ENOENT;
+	kipsec_pmtu_learn(sa, mtu);
+	return 0;
+}
+
 int kipsec_esp4_err(struct sk_buff *skb, u32 info)
 {
-	return -ENOENT;
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	union kipsec_addr daddr = { .a4 = iph->daddr };
+
+	/* icmp_unreach() pulled the quoted header and 8 bytes: the ESP header. */
+	if (icmp_hdr(skb)->type != ICMP_DEST_UNREACH ||
+	    icmp_hdr(skb)->code != ICMP_FRAG_NEEDED)
+		return -ENOENT;
+	return kipsec_esp_err(skb, AF_INET, &daddr, iph->ihl * 4, info);
 }
 
 int kipsec_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		    u8 type, u8 code, int offset, __be32 info)
 {
-	return -ENOENT;
+	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
+	union kipsec_addr daddr = { .in6 = ip6h->daddr };
+
+	if (type != ICMPV6_PKT_TOOBIG || !pskb_may_pull(skb, offset + sizeof(struct ip_esp_hdr)))
+		return -ENOENT;
+	/* pskb_may_pull() may have moved the data. */
+	return kipsec_esp_err(skb, AF_INET6, &daddr, offset, ntohl(info));
 }
 
 /* xfrm_input() and its callback only ever carry XFRM's own states. */

@@ -57,6 +57,7 @@ const char *const kipsec_stat_names[KIPSEC_STAT__MAX] = {
 	[KIPSEC_STAT_IN_ENCAP_KEEPALIVES] = "InEncapKeepalives",
 	[KIPSEC_STAT_ENCAP_MAPPINGS] = "EncapMappings",
 	[KIPSEC_STAT_IN_AH_AUTH_FAILED] = "InAhAuthFailed",
+	[KIPSEC_STAT_IN_PMTU_LEARNED] = "InPmtuLearned",
 };
 
 #ifdef KIPSEC_COMPAT_EXTACK_FMT

@@ -298,13 +298,12 @@ static int kipsec_parse_algs(struct genl_info *info, u8 proto,
 	if (proto == IPPROTO_AH && !kipsec_require(info, KIPSEC_A_SA_AUTH_ALG))
 		return -EINVAL;
 	if (proto == IPPROTO_ESP && !a[KIPSEC_A_SA_AEAD_ALG]) {
+		/* Without KIPSEC_A_SA_AUTH_ALG: no integrity (digest_null). */
 		if (!a[KIPSEC_A_SA_ENC_ALG]) {
 			NL_SET_ERR_MSG(extack,
 				       "missing attribute KIPSEC_A_SA_AEAD_ALG or KIPSEC_A_SA_ENC_ALG");
 			return -EINVAL;
 		}
-		if (!kipsec_require(info, KIPSEC_A_SA_AUTH_ALG))
-			return -EINVAL;
 	}
 	if (a[KIPSEC_A_SA_AEAD_ALG]) {
 		if (!kipsec_require(info, KIPSEC_A_SA_AEAD_KEY))
@@ -625,13 +624,56 @@ int kipsec_nl_put_sa(struct sk_buff *msg, struct kipsec_sa *sa, bool keys)
 	return kipsec_put_sa_state(msg, sa);
 }
 
+/* Reply and dump scaffolding: fill(msg, obj) puts the attributes. */
+typedef int (*kipsec_fill_t)(struct sk_buff *msg, void *obj);
+
+/* A reply to info (command cmd) filled by fill; -ENOMEM/-EMSGSIZE or 0. */
+static int kipsec_nl_reply(struct genl_info *info, u8 cmd, kipsec_fill_t fill, void *obj)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0, cmd);
+	err = hdr ? fill(msg, obj) : -EMSGSIZE;
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* One record of a dump; on error (skb full) nothing of it stays in skb. */
+static int kipsec_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+			      kipsec_fill_t fill, void *obj)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				&kipsec_genl_family, NLM_F_MULTI, cmd);
+	int err = hdr ? fill(skb, obj) : -EMSGSIZE;
+
+	if (err) {
+		if (hdr)
+			genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Replies and dumps carry keys (GENL_ADMIN_PERM); events do not. */
+static int kipsec_fill_sa(struct sk_buff *msg, void *sa)
+{
+	return kipsec_nl_put_sa(msg, sa, true);
+}
+
 static int kipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kipsec_net *kn = kipsec_pernet(genl_info_net(info));
 	struct kipsec_sa_id id;
 	struct kipsec_sa *sa;
-	struct sk_buff *msg;
-	void *hdr;
 	int err;
 
 	err = kipsec_parse_sa_id(info, &id);
@@ -642,19 +684,7 @@ static int kipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 		kipsec_err_fmt(info->extack, "no such SA", "no SA with spi 0x%x", id.spi);
 		return -ENOENT;
 	}
-	err = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0, KIPSEC_CMD_SA_GET);
-	err = hdr ? kipsec_nl_put_sa(msg, sa, true) : -EMSGSIZE;
-	if (err) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	err = genlmsg_reply(msg, info);
-out:
+	err = kipsec_nl_reply(info, KIPSEC_CMD_SA_GET, kipsec_fill_sa, sa);
 	kipsec_sa_put(sa);
 	return err;
 }
@@ -666,20 +696,12 @@ static int kipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct kipsec_sa *prev = (struct kipsec_sa *)cb->args[0], *sa;
 	struct nlattr **attrs = kipsec_dump_attrs(cb);
 	u8 proto = attrs && attrs[KIPSEC_A_SA_PROTO] ? nla_get_u8(attrs[KIPSEC_A_SA_PROTO]) : 0;
-	void *hdr;
 
 	while ((sa = kipsec_sa_next(kn, prev))) {
-		if (!proto || sa->id.proto == proto) {
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &kipsec_genl_family,
-					  NLM_F_MULTI, KIPSEC_CMD_SA_GET);
-			if (!hdr || kipsec_nl_put_sa(skb, sa, true)) {
-				if (hdr)
-					genlmsg_cancel(skb, hdr);
-				kipsec_sa_put(sa);
-				break;
-			}
-			genlmsg_end(skb, hdr);
+		if ((!proto || sa->id.proto == proto) &&
+		    kipsec_nl_dump_one(skb, cb, KIPSEC_CMD_SA_GET, kipsec_fill_sa, sa)) {
+			kipsec_sa_put(sa);
+			break;
 		}
 		if (prev)
 			kipsec_sa_put(prev);
@@ -809,12 +831,15 @@ static int kipsec_parse_sp(struct genl_info *info, struct kipsec_sp *sp)
 	return 0;
 }
 
+static int kipsec_fill_sp_id(struct sk_buff *msg, void *id)
+{
+	return nla_put_u32(msg, KIPSEC_A_SP_ID, *(u32 *)id);
+}
+
 static int kipsec_nl_sp_new(struct genl_info *info, bool update)
 {
 	struct kipsec_net *kn = kipsec_pernet(genl_info_net(info));
 	struct kipsec_sp *sp = kipsec_sp_alloc();
-	struct sk_buff *msg;
-	void *hdr;
 	u32 id;
 	int err;
 
@@ -827,19 +852,14 @@ static int kipsec_nl_sp_new(struct genl_info *info, bool update)
 		kipsec_sp_free_new(sp);
 		return err;
 	}
-	/* The reply carries the id; sp itself may be gone already. */
+	/*
+	 * The reply carries the id; sp itself may be gone already.  The policy
+	 * is in: a reply that cannot be built is not an error of the request.
+	 */
 	id = sp->id;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return 0;
-	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
-				update ? KIPSEC_CMD_SP_UPDATE : KIPSEC_CMD_SP_ADD);
-	if (!hdr || nla_put_u32(msg, KIPSEC_A_SP_ID, id)) {
-		nlmsg_free(msg);
-		return 0;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	kipsec_nl_reply(info, update ? KIPSEC_CMD_SP_UPDATE : KIPSEC_CMD_SP_ADD,
+			kipsec_fill_sp_id, &id);
+	return 0;
 }
 
 static int kipsec_nl_sp_add(struct sk_buff *skb, struct genl_info *info)
@@ -933,14 +953,17 @@ int kipsec_nl_put_sp(struct sk_buff *msg, struct kipsec_sp *sp)
 	return 0;
 }
 
+static int kipsec_fill_sp(struct sk_buff *msg, void *sp)
+{
+	return kipsec_nl_put_sp(msg, sp);
+}
+
 static int kipsec_nl_sp_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kipsec_net *kn = kipsec_pernet(genl_info_net(info));
 	struct kipsec_sel sel;
 	struct kipsec_sp *sp;
-	struct sk_buff *msg;
 	u8 dir = 0;
-	void *hdr;
 	u32 id;
 	int err;
 
@@ -952,19 +975,7 @@ static int kipsec_nl_sp_get(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such policy");
 		return -ENOENT;
 	}
-	err = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0, KIPSEC_CMD_SP_GET);
-	err = hdr ? kipsec_nl_put_sp(msg, sp) : -EMSGSIZE;
-	if (err) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	err = genlmsg_reply(msg, info);
-out:
+	err = kipsec_nl_reply(info, KIPSEC_CMD_SP_GET, kipsec_fill_sp, sp);
 	kipsec_sp_put(sp);
 	return err;
 }
@@ -974,20 +985,12 @@ static int kipsec_nl_sp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kipsec_net *kn = kipsec_pernet(sock_net(skb->sk));
 	struct kipsec_sp *sp;
-	void *hdr;
-	int err;
 
 	while ((sp = kipsec_sp_next(kn, cb->args[0]))) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &kipsec_genl_family, NLM_F_MULTI, KIPSEC_CMD_SP_GET);
-		err = hdr ? kipsec_nl_put_sp(skb, sp) : -EMSGSIZE;
-		if (err) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
+		if (kipsec_nl_dump_one(skb, cb, KIPSEC_CMD_SP_GET, kipsec_fill_sp, sp)) {
 			kipsec_sp_put(sp);
 			break;
 		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = sp->id;
 		kipsec_sp_put(sp);
 	}
@@ -1005,59 +1008,43 @@ static int kipsec_nl_sp_flush(struct sk_buff *skb, struct genl_info *info)
 
 /* Counters --------------------------------------------------------------- */
 
-static int kipsec_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+static int kipsec_fill_stats(struct sk_buff *msg, void *obj)
 {
-	struct kipsec_net *kn = kipsec_pernet(genl_info_net(info));
-	struct nlattr *nest;
-	struct sk_buff *msg;
-	void *hdr;
+	struct kipsec_net *kn = obj;
+	struct nlattr *nest = nla_nest_start(msg, KIPSEC_A_STATS);
 	int i, cpu;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0, KIPSEC_CMD_STATS_GET);
-	nest = hdr ? nla_nest_start(msg, KIPSEC_A_STATS) : NULL;
 	if (!nest)
-		goto nomem;
+		return -EMSGSIZE;
 	for (i = 0; i < KIPSEC_STAT__MAX; i++) {
 		u64 v = 0;
 
 		for_each_possible_cpu(cpu)
 			v += per_cpu_ptr(kn->stats, cpu)->v[i];
 		if (kipsec_put_stat(msg, kipsec_stat_names[i], v))
-			goto nomem;
+			return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return 0;
+}
 
-nomem:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+static int kipsec_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return kipsec_nl_reply(info, KIPSEC_CMD_STATS_GET, kipsec_fill_stats,
+			       kipsec_pernet(genl_info_net(info)));
+}
+
+static int kipsec_fill_version(struct sk_buff *msg, void *unused)
+{
+	if (nla_put_string(msg, KIPSEC_A_VERSION, KIPSEC_VERSION) ||
+	    nla_put_u32(msg, KIPSEC_A_UAPI_VERSION, KIPSEC_GENL_VERSION))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int kipsec_nl_get_version(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
-				KIPSEC_CMD_GET_VERSION);
-	if (!hdr)
-		goto nomem;
-	if (nla_put_string(msg, KIPSEC_A_VERSION, KIPSEC_VERSION) ||
-	    nla_put_u32(msg, KIPSEC_A_UAPI_VERSION, KIPSEC_GENL_VERSION))
-		goto nomem;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-nomem:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+	return kipsec_nl_reply(info, KIPSEC_CMD_GET_VERSION, kipsec_fill_version, NULL);
 }
 
 #define KIPSEC_OP(c, fn) { .cmd = (c), .doit = (fn), .flags = GENL_ADMIN_PERM }

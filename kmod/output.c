@@ -33,6 +33,7 @@ struct kipsec_output_cb {
 	unsigned int inner_len;
 	u16 family;	/* of the packet being protected */
 	u8 hl;		/* transport mode: IP header length, header kept in front */
+	bool df;	/* tunnel mode: the outer IPv4 header gets DF (pmtu.c) */
 };
 
 #define KIPSEC_OUTPUT_CB(skb) \
@@ -56,16 +57,24 @@ static void output_transport_hdr(struct sk_buff *skb, u16 family, unsigned int h
 	ip_send_check(iph);
 }
 
-static void output_outer4(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa)
+static void output_outer4(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa,
+			  bool df)
 {
 	struct iphdr *iph = ip_hdr(skb);
 
 	*iph = (struct iphdr) {
 		.version = 4, .ihl = 5, .protocol = sa->id.proto,
+		.frag_off = df ? htons(IP_DF) : 0,
 		.ttl = ip4_dst_hoplimit(skb_dst(skb)),
 		.saddr = sa->saddr.a4, .daddr = sa->id.daddr.a4,
 		.tot_len = htons(skb->len),
 	};
+	/*
+	 * The ESP packet may still be fragmented (output_send()): even with
+	 * DF it needs a real IP ID, which ip_select_ident() only gives a DF
+	 * packet with ignore_df.
+	 */
+	skb->ignore_df = 1;
 	ip_select_ident(net, skb, NULL);
 	ip_send_check(iph);
 	skb->protocol = htons(ETH_P_IP);
@@ -86,7 +95,8 @@ static void output_outer6(struct sk_buff *skb, const struct kipsec_sa *sa)
 }
 
 /* Tunnel mode: a new outer header of the SA's family; skb's dst is the outer route. */
-static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa)
+static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct kipsec_sa *sa,
+			     bool df)
 {
 	unsigned int hl = sa->id.family == AF_INET ? sizeof(struct iphdr) :
 						     sizeof(struct ipv6hdr);
@@ -96,7 +106,7 @@ static int output_tunnel_hdr(struct net *net, struct sk_buff *skb, const struct 
 	skb_push(skb, hl);
 	skb_reset_network_header(skb);
 	if (sa->id.family == AF_INET)
-		output_outer4(net, skb, sa);
+		output_outer4(net, skb, sa, df);
 	else
 		output_outer6(skb, sa);
 	return 0;
@@ -184,7 +194,8 @@ static int output_ah_hdr(struct sk_buff *skb, struct kipsec_sa *sa, u16 family,
 	if (sa->mode == KIPSEC_MODE_TUNNEL) {
 		a->nexthdr = family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 		skb_push(skb, ahlen);
-		hl = output_tunnel_hdr(sa->kn->net, skb, sa);
+		/* No DF: kipsec learns no path MTU for AH (pmtu.c). */
+		hl = output_tunnel_hdr(sa->kn->net, skb, sa, false);
 		if (hl)
 			return hl;
 		return sa->id.family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
@@ -242,7 +253,7 @@ static void output_finish(struct sk_buff *skb, int err, void *ctx)
 
 	if (!err) {
 		if (sa->mode == KIPSEC_MODE_TUNNEL)
-			err = output_tunnel_hdr(sa->kn->net, skb, sa);
+			err = output_tunnel_hdr(sa->kn->net, skb, sa, cb->df);
 		else
 			output_transport_hdr(skb, cb->family, cb->hl);
 	}
@@ -300,6 +311,7 @@ static void output_esp(struct sk_buff *skb, struct kipsec_sa *sa, struct kipsec_
 	cb->inner_len = skb->len;
 	cb->family = family;
 	cb->hl = hl;
+	cb->df = kipsec_pmtu_outer_df(skb, family, sa);
 	if (hl) {
 		/* Payload only; the header goes where ESP's will end. */
 		skb_pull(skb, hl);

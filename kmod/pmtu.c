@@ -12,13 +12,18 @@
  * The MTU is that of the device the ESP packet leaves by, not the route's
  * learned path MTU: in transport mode (and in tunnel mode between the two
  * hosts themselves) that route is the clear packet's, whose path MTU our
- * own ICMP error just lowered.  Path MTU learned from ICMP errors about
- * ESP packets of kipsec SAs is not done yet.
+ * own ICMP error just lowered.  What a router reports about the ESP
+ * packets themselves (ICMP "fragmentation needed" / "packet too big"
+ * quoting an ESP packet of a kipsec SA, input.c) is kept in the SA instead
+ * (sa->pmtu, for KIPSEC_PMTU_EXPIRES) and lowers that MTU.  So that IPv4
+ * routers report it, a tunnel-mode outer IPv4 header has DF when the clear
+ * packet may not be fragmented.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <net/dst.h>
 #include <net/icmp.h>
 #include <net/ip.h>
@@ -31,11 +36,44 @@
 
 /* IPv4 paths below this are not believed by the stack either (ip_rt_min_pmtu). */
 #define KIPSEC_PMTU_MIN4	552
+/* A learned path MTU is forgotten after this, as the stack's (ip_rt_mtu_expires). */
+#define KIPSEC_PMTU_EXPIRES	(10 * 60 * HZ)
+
+void kipsec_pmtu_learn(struct kipsec_sa *sa, u32 mtu)
+{
+	u32 min = sa->id.family == AF_INET ? KIPSEC_PMTU_MIN4 : IPV6_MIN_MTU;
+
+	/* As the stack does: a path MTU below the minimum is taken as the minimum. */
+	WRITE_ONCE(sa->pmtu_expires, jiffies + KIPSEC_PMTU_EXPIRES);
+	WRITE_ONCE(sa->pmtu, max(mtu, min));
+	KIPSEC_INC_STATS(sa->kn, IN_PMTU_LEARNED);
+}
+
+/* The device MTU, or the SA's learned path MTU while it is valid and lower. */
+static unsigned int pmtu_of(const struct kipsec_sa *sa, unsigned int mtu)
+{
+	u32 learned = READ_ONCE(sa->pmtu);
+
+	if (learned && learned < mtu &&
+	    time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
+		return learned;
+	return mtu;
+}
+
+bool kipsec_pmtu_outer_df(const struct sk_buff *skb, u16 family, const struct kipsec_sa *sa)
+{
+	if (sa->mode != KIPSEC_MODE_TUNNEL || sa->id.family != AF_INET ||
+	    (sa->flags & KIPSEC_SAF_NOPMTUDISC) || skb->ignore_df)
+		return false;
+	/* IPv6 packets are never fragmented on the way. */
+	return family == AF_INET6 || (ip_hdr(skb)->frag_off & htons(IP_DF));
+}
 
 /*
  * The largest clear packet of family whose ESP packet fits in mtu bytes.
  * Transport mode protects what follows the IP header (hl bytes), tunnel
- * mode the whole packet behind a new outer header of the SA's family.
+ * mode the whole packet behind a new outer header of the SA's family (and
+ * a UDP header for ESP in UDP).
  */
 unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, unsigned int hl)
 {
@@ -46,6 +84,8 @@ unsigned int kipsec_pmtu_inner(const struct kipsec_sa *sa, unsigned int mtu, uns
 		fixed += sa->id.family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	else
 		fixed += hl;
+	if (sa->encap.type)
+		fixed += sizeof(struct udphdr);	/* ESP in UDP */
 	if (sa->id.proto == IPPROTO_AH) {
 		/* No padding: what AH adds is fixed. */
 		fixed += kipsec_ah_hlen(c->icvlen) - KIPSEC_ESP_HLEN - c->icvlen;
@@ -93,7 +133,7 @@ static bool pmtu_exceeded6(struct sk_buff *skb, const struct kipsec_sa *sa, unsi
 bool kipsec_pmtu_exceeded(struct sk_buff *skb, u16 family, struct kipsec_sa *sa,
 			  const struct dst_entry *dst)
 {
-	unsigned int mtu = READ_ONCE(dst->dev->mtu);
+	unsigned int mtu = pmtu_of(sa, READ_ONCE(dst->dev->mtu));
 	bool exceeded;
 
 	if (!skb_dst(skb) || (sa->flags & KIPSEC_SAF_NOPMTUDISC))

@@ -102,6 +102,10 @@ struct kipsec_sa {
 	struct delayed_work lft_work;	/* time-based lifetimes */
 
 	struct kipsec_sa_pcpu_stats __percpu *stats;
+
+	/* Path MTU of the ESP packets, learned from ICMP (pmtu.c); 0 = none. */
+	u32 pmtu;
+	unsigned long pmtu_expires;	/* jiffies */
 };
 
 #define KIPSEC_SAD_OUT_BITS 12

@@ -2,29 +2,55 @@
 /*
  * The security policy database.
  *
- * Policies live in an rhltable keyed by (direction, family, destination
- * prefix length, masked destination).  A lookup hashes the packet's
- * destination once for each destination prefix length in use in that
- * direction and family (a bitmap: at most 33 for IPv4, 129 for IPv6) and
- * checks the full selector of the few policies in each chain.  Its cost does
- * not depend on the number of policies, only on the number of distinct
- * destination prefix lengths and on how many policies share one destination
- * prefix (see Documentation/architecture.md).
+ * Tuple space search.  The policies of one direction and family fall into
+ * classes by the shape of their selector: (destination prefix length, source
+ * prefix length, whether it names a protocol, whether it names a destination
+ * port).  Every policy is in one rhltable keyed by its class and its masked
+ * addresses, protocol and port, so a chain only holds policies that differ
+ * in what the key leaves out (source port, ICMP type/code).
  *
+ * A lookup probes the classes in use in that direction and family, once
+ * each: mask the packet's addresses to the class's lengths, hash, walk the
+ * (short) chain.  Classes are kept sorted by the lowest priority value of
+ * their policies: once a match is found, classes that cannot hold a better
+ * one are not probed.  The cost depends on the number of classes in use, not
+ * on the number of policies (see Documentation/architecture.md).
+ *
+ * The readers' class array is rebuilt by the writer and published with RCU
+ * whenever a class appears, disappears or its lowest priority value drops.
  * Ids come from an xarray, which also gives dumps a cursor that survives
  * deletions.  Writers hold spd->lock; readers use RCU.
  */
 #include <linux/rhashtable.h>
 #include <linux/xarray.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include "kipsec.h"
 #include "netlink.h"
 
-#define KIPSEC_PLENS 129
+#define KIPSEC_SPD_PROTO	1	/* the class's policies name a protocol */
+#define KIPSEC_SPD_DPORT	2	/* ... and a destination port */
 
-struct kipsec_spd_plens {
-	DECLARE_BITMAP(used, KIPSEC_PLENS);
-	u32 count[KIPSEC_PLENS];
+/* What a lookup needs of a class. */
+struct kipsec_spd_cls {
+	u32 min_prio;		/* no policy of the class has a lower value */
+	u8 dplen;
+	u8 splen;
+	u8 shape;
+};
+
+/* The classes of one direction and family, by min_prio; read under RCU. */
+struct kipsec_spd_clsv {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct kipsec_spd_cls c[];
+};
+
+/* The writer's record of a class. */
+struct kipsec_spd_clsw {
+	struct list_head list;
+	struct kipsec_spd_cls c;
+	u32 count;		/* policies in the class */
 };
 
 struct kipsec_spd {
@@ -33,7 +59,8 @@ struct kipsec_spd {
 	struct xarray ids;
 	u32 next_id;
 	/* [dir][0 = IPv4, 1 = IPv6] */
-	struct kipsec_spd_plens plens[3][2];
+	struct list_head clsw[3][2];
+	struct kipsec_spd_clsv __rcu *clsv[3][2];
 };
 
 static const struct rhashtable_params kipsec_sp_rht_params = {
@@ -69,23 +96,59 @@ static void kipsec_mask(u16 family, union kipsec_addr *a, u8 plen)
 			a->a6[i] &= plen ? htonl(~0U << (32 - plen)) : 0;
 }
 
+static u8 kipsec_sel_shape(const struct kipsec_sel *sel)
+{
+	bool icmp = sel->proto == (sel->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+
+	if (!sel->proto)
+		return 0;
+	/* Ports of an ICMP selector are not matched (selector.c). */
+	return KIPSEC_SPD_PROTO | (sel->dport && !icmp ? KIPSEC_SPD_DPORT : 0);
+}
+
+/* The key of class c for a packet (or a selector) with these fields. */
 static void kipsec_spd_key_make(struct kipsec_spd_key *k, u8 dir, u16 family,
-				const union kipsec_addr *d, u8 plen)
+				const struct kipsec_spd_cls *c,
+				const union kipsec_addr *d, const union kipsec_addr *s,
+				u8 proto, __be16 dport)
 {
 	memset(k, 0, sizeof(*k));
 	k->dir = dir;
 	k->family = family;
-	k->dplen = plen;
-	if (family == AF_INET)
+	k->dplen = c->dplen;
+	k->splen = c->splen;
+	k->shape = c->shape;
+	if (family == AF_INET) {
 		k->daddr.a4 = d->a4;
-	else
+		k->saddr.a4 = s->a4;
+	} else {
 		k->daddr = *d;
-	kipsec_mask(family, &k->daddr, plen);
+		k->saddr = *s;
+	}
+	kipsec_mask(family, &k->daddr, c->dplen);
+	kipsec_mask(family, &k->saddr, c->splen);
+	if (c->shape & KIPSEC_SPD_PROTO)
+		k->proto = proto;
+	if (c->shape & KIPSEC_SPD_DPORT)
+		k->dport = dport;
 }
 
-static struct kipsec_spd_plens *kipsec_plens(struct kipsec_spd *spd, u8 dir, u16 family)
+static void kipsec_sel_cls(const struct kipsec_sel *sel, u32 prio,
+			   struct kipsec_spd_cls *c)
 {
-	return &spd->plens[dir][family == AF_INET6];
+	c->min_prio = prio;
+	c->dplen = sel->dprefix;
+	c->splen = sel->sprefix;
+	c->shape = kipsec_sel_shape(sel);
+}
+
+static void kipsec_sel_key(struct kipsec_spd_key *k, u8 dir, const struct kipsec_sel *sel)
+{
+	struct kipsec_spd_cls c;
+
+	kipsec_sel_cls(sel, 0, &c);
+	kipsec_spd_key_make(k, dir, sel->family, &c, &sel->daddr, &sel->saddr,
+			    sel->proto, sel->dport);
 }
 
 /* Better: lower priority value, then older (lower id). */
@@ -102,18 +165,22 @@ struct kipsec_sp *kipsec_spd_lookup_rcu(struct kipsec_net *kn, u8 dir,
 					const struct kipsec_flow *fl)
 {
 	struct kipsec_spd *spd = kn->spd;
-	struct kipsec_spd_plens *pl;
 	struct kipsec_sp *best = NULL, *sp;
+	const struct kipsec_spd_clsv *v;
 	struct rhlist_head *list, *pos;
 	struct kipsec_spd_key key;
-	unsigned int plen;
+	unsigned int i;
 
 	if (dir > KIPSEC_DIR_FWD ||
 	    (fl->family != AF_INET && fl->family != AF_INET6))
 		return NULL;
-	pl = kipsec_plens(spd, dir, fl->family);
-	for_each_set_bit(plen, pl->used, KIPSEC_PLENS) {
-		kipsec_spd_key_make(&key, dir, fl->family, &fl->daddr, plen);
+	v = rcu_dereference(spd->clsv[dir][fl->family == AF_INET6]);
+	for (i = 0; v && i < v->n; i++) {
+		/* Sorted by min_prio: nothing better in the rest. */
+		if (best && v->c[i].min_prio > best->priority)
+			break;
+		kipsec_spd_key_make(&key, dir, fl->family, &v->c[i], &fl->daddr,
+				    &fl->saddr, fl->proto, fl->dport);
 		list = rhltable_lookup(&spd->tab, &key, kipsec_sp_rht_params);
 		rhl_for_each_entry_rcu(sp, pos, list, node)
 			if (kipsec_sp_better(sp, best) && kipsec_sel_match(&sp->sel, fl))
@@ -136,7 +203,6 @@ struct kipsec_sp *kipsec_sp_alloc(void)
 		return NULL;
 	}
 	refcount_set(&sp->ref, 1);
-	INIT_LIST_HEAD(&sp->list);
 	return sp;
 }
 
@@ -167,7 +233,10 @@ u64 kipsec_sp_hits(const struct kipsec_sp *sp)
 	return n;
 }
 
-/* Under spd->lock: the policy of dir with exactly this selector. */
+/*
+ * Under spd->lock: the policy of dir with exactly this selector.  Its chain
+ * only holds policies that differ in source port or ICMP type/code.
+ */
 static struct kipsec_sp *kipsec_sp_find_sel(struct kipsec_spd *spd, u8 dir,
 					    const struct kipsec_sel *sel)
 {
@@ -175,7 +244,7 @@ static struct kipsec_sp *kipsec_sp_find_sel(struct kipsec_spd *spd, u8 dir,
 	struct kipsec_spd_key key;
 	struct kipsec_sp *sp;
 
-	kipsec_spd_key_make(&key, dir, sel->family, &sel->daddr, sel->dprefix);
+	kipsec_sel_key(&key, dir, sel);
 	rcu_read_lock();
 	list = rhltable_lookup(&spd->tab, &key, kipsec_sp_rht_params);
 	rhl_for_each_entry_rcu(sp, pos, list, node)
@@ -185,28 +254,110 @@ static struct kipsec_sp *kipsec_sp_find_sel(struct kipsec_spd *spd, u8 dir,
 	return pos ? sp : NULL;
 }
 
-static int kipsec_sp_link(struct kipsec_spd *spd, struct kipsec_sp *sp)
+static int kipsec_cls_cmp(const void *a, const void *b)
 {
-	struct kipsec_spd_plens *pl = kipsec_plens(spd, sp->dir, sp->sel.family);
-	int err;
+	const struct kipsec_spd_cls *x = a, *y = b;
 
-	kipsec_spd_key_make(&sp->key, sp->dir, sp->sel.family, &sp->sel.daddr,
-			    sp->sel.dprefix);
-	err = rhltable_insert(&spd->tab, &sp->node, kipsec_sp_rht_params);
-	if (err)
-		return err;
-	if (!pl->count[sp->key.dplen]++)
-		set_bit(sp->key.dplen, pl->used);
+	return x->min_prio < y->min_prio ? -1 : x->min_prio > y->min_prio;
+}
+
+/*
+ * Under spd->lock: publishes the classes of (dir, v6) that have policies,
+ * sorted; forgets the empty ones.  On -ENOMEM the readers keep the previous
+ * array (empty classes in it only cost a probe).
+ */
+static int kipsec_cls_publish(struct kipsec_spd *spd, u8 dir, bool v6)
+{
+	struct kipsec_spd_clsw *w, *tmp;
+	struct kipsec_spd_clsv *v = NULL, *old;
+	unsigned int n = 0;
+
+	list_for_each_entry(w, &spd->clsw[dir][v6], list)
+		n += !!w->count;
+	if (n) {
+		v = kmalloc(struct_size(v, c, n), GFP_KERNEL);
+		if (!v)
+			return -ENOMEM;
+		v->n = 0;
+		list_for_each_entry(w, &spd->clsw[dir][v6], list)
+			if (w->count)
+				v->c[v->n++] = w->c;
+		sort(v->c, n, sizeof(v->c[0]), kipsec_cls_cmp, NULL);
+	}
+	old = rcu_replace_pointer(spd->clsv[dir][v6], v, lockdep_is_held(&spd->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+	list_for_each_entry_safe(w, tmp, &spd->clsw[dir][v6], list) {
+		if (!w->count) {
+			list_del(&w->list);
+			kfree(w);
+		}
+	}
 	return 0;
+}
+
+/* Under spd->lock: the writer's record of sp's class, created if needed. */
+static struct kipsec_spd_clsw *kipsec_clsw_get(struct kipsec_spd *spd,
+					       const struct kipsec_sp *sp)
+{
+	struct list_head *head = &spd->clsw[sp->dir][sp->sel.family == AF_INET6];
+	struct kipsec_spd_clsw *w;
+	struct kipsec_spd_cls c;
+
+	kipsec_sel_cls(&sp->sel, sp->priority, &c);
+	list_for_each_entry(w, head, list)
+		if (w->c.dplen == c.dplen && w->c.splen == c.splen &&
+		    w->c.shape == c.shape)
+			return w;
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return NULL;
+	w->c = c;
+	list_add_tail(&w->list, head);
+	return w;
 }
 
 static void kipsec_sp_unlink(struct kipsec_spd *spd, struct kipsec_sp *sp)
 {
-	struct kipsec_spd_plens *pl = kipsec_plens(spd, sp->dir, sp->sel.family);
+	bool v6 = sp->sel.family == AF_INET6;
+	struct kipsec_spd_clsw *w = kipsec_clsw_get(spd, sp);
 
 	rhltable_remove(&spd->tab, &sp->node, kipsec_sp_rht_params);
-	if (!--pl->count[sp->key.dplen])
-		clear_bit(sp->key.dplen, pl->used);
+	/* The class exists: sp is in it (no allocation happened). */
+	if (!WARN_ON_ONCE(!w || !w->count) && !--w->count)
+		kipsec_cls_publish(spd, sp->dir, v6);
+}
+
+static int kipsec_sp_link(struct kipsec_spd *spd, struct kipsec_sp *sp)
+{
+	bool v6 = sp->sel.family == AF_INET6;
+	struct kipsec_spd_clsw *w;
+	int err;
+
+	kipsec_sel_key(&sp->key, sp->dir, &sp->sel);
+	w = kipsec_clsw_get(spd, sp);
+	if (!w)
+		return -ENOMEM;
+	err = rhltable_insert(&spd->tab, &sp->node, kipsec_sp_rht_params);
+	if (err)
+		goto undo;
+	/* A lower bound is enough: the value only drops, until the class empties. */
+	if (!w->count++ || sp->priority < w->c.min_prio) {
+		w->c.min_prio = min(w->c.min_prio, sp->priority);
+		err = kipsec_cls_publish(spd, sp->dir, v6);
+		if (err) {
+			w->count--;
+			rhltable_remove(&spd->tab, &sp->node, kipsec_sp_rht_params);
+			goto undo;
+		}
+	}
+	return 0;
+undo:
+	if (!w->count) {
+		list_del(&w->list);
+		kfree(w);
+	}
+	return err;
 }
 
 static int kipsec_sp_replace(struct kipsec_spd *spd, struct kipsec_sp *old,
@@ -351,12 +502,16 @@ struct kipsec_sp *kipsec_sp_next(struct kipsec_net *kn, u32 after)
 int kipsec_spd_init(struct kipsec_net *kn)
 {
 	struct kipsec_spd *spd = kzalloc(sizeof(*spd), GFP_KERNEL);
-	int err;
+	int err, dir;
 
 	if (!spd)
 		return -ENOMEM;
 	mutex_init(&spd->lock);
 	xa_init_flags(&spd->ids, XA_FLAGS_ALLOC1);
+	for (dir = 0; dir < 3; dir++) {
+		INIT_LIST_HEAD(&spd->clsw[dir][0]);
+		INIT_LIST_HEAD(&spd->clsw[dir][1]);
+	}
 	err = rhltable_init(&spd->tab, &kipsec_sp_rht_params);
 	if (err) {
 		kfree(spd);
@@ -370,9 +525,23 @@ void kipsec_spd_exit(struct kipsec_net *kn)
 {
 	struct kipsec_spd *spd = kn->spd;
 
+	struct kipsec_spd_clsw *w, *tmp;
+	struct kipsec_spd_clsv *v;
+	int dir, v6;
+
 	kipsec_sp_flush(kn, -1);
 	rhltable_destroy(&spd->tab);
 	xa_destroy(&spd->ids);
+	/* Left over only if a publish failed for lack of memory. */
+	for (dir = 0; dir < 3; dir++) {
+		for (v6 = 0; v6 < 2; v6++) {
+			list_for_each_entry_safe(w, tmp, &spd->clsw[dir][v6], list)
+				kfree(w);
+			v = rcu_dereference_protected(spd->clsv[dir][v6], 1);
+			if (v)
+				kfree_rcu(v, rcu);
+		}
+	}
 	/* Policies still referenced by RCU readers are freed by call_rcu. */
 	kfree(spd);
 	kn->spd = NULL;

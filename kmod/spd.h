@@ -28,12 +28,21 @@ struct kipsec_tmpl {
 	u32 spi;			/* 0 = any */
 };
 
-/* Hash key of a policy: its destination prefix (see spd.c). */
+/*
+ * Hash key of a policy (see spd.c): its class (direction, family, prefix
+ * lengths, whether it names a protocol and a destination port) and the
+ * values of those fields.
+ */
 struct kipsec_spd_key {
 	union kipsec_addr daddr;	/* masked to dplen */
+	union kipsec_addr saddr;	/* masked to splen */
+	__be16 dport;			/* if shape has KIPSEC_SPD_DPORT */
 	u16 family;
 	u8 dir;
 	u8 dplen;
+	u8 splen;
+	u8 proto;			/* if shape has KIPSEC_SPD_PROTO */
+	u8 shape;
 };
 
 struct kipsec_sp {
@@ -52,8 +61,6 @@ struct kipsec_sp {
 	/* spd.c's linkage into its lookup structures follows. */
 	struct kipsec_spd_key key;
 	struct rhlist_head node;
-	struct list_head list;
-	void *spd_priv;
 };
 
 struct kipsec_sp *kipsec_sp_alloc(void);

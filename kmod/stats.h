@@ -51,6 +51,7 @@ enum kipsec_stat {
 	KIPSEC_STAT_IN_ENCAP_KEEPALIVES,	/* NAT keepalives swallowed (not errors) */
 	KIPSEC_STAT_ENCAP_MAPPINGS,		/* MAPPING events raised */
 	KIPSEC_STAT_IN_AH_AUTH_FAILED,		/* AH ICV mismatch (malformed AH: InAhError) */
+	KIPSEC_STAT_IN_PMTU_LEARNED,		/* ICMP path MTU reports about our ESP packets */
 	KIPSEC_STAT__MAX
 };
 

@@ -368,8 +368,17 @@ int ksa_request(struct knl *nl, int cmd, const struct ksa *sa, char *err, size_t
 {
 	struct nlmsghdr *nlh = knl_req(nl, cmd, 0);
 
+	int ret;
+
 	ksa_put(nlh, sa, cmd == KIPSEC_CMD_SA_DEL || cmd == KIPSEC_CMD_SA_GET);
-	return knl_talk(nl, nlh, NULL, NULL, err, errlen);
+	ret = knl_talk(nl, nlh, NULL, NULL, err, errlen);
+	/* Encryption only: the kernel takes it (as XFRM), the user is told. */
+	if (!ret && (cmd == KIPSEC_CMD_SA_ADD || cmd == KIPSEC_CMD_SA_UPDATE) &&
+	    sa->proto == IPPROTO_ESP && !sa->aead.name[0] &&
+	    (!sa->auth.name[0] || !strcmp(sa->auth.name, "digest_null")))
+		fprintf(stderr, "kipsec: warning: ESP SA spi 0x%08x has no integrity protection (encryption only): its packets can be altered undetected\n",
+			sa->spi);
+	return ret;
 }
 
 static int sp_id_cb(const struct nlmsghdr *nlh, void *data)

@@ -259,6 +259,71 @@ static void kipsec_test_spd_many(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kipsec_sp_flush(&((struct spd_ctx *)test->priv)->kn, -1), 2000U);
 }
 
+/*
+ * One destination, many policies told apart by protocol, port and source:
+ * each in its own class or chain; priority across classes; ICMP selectors
+ * ignore ports; a duplicate selector is refused, one differing only in the
+ * source port is not.
+ */
+static void kipsec_test_spd_classes(struct kunit *test)
+{
+	struct spd_ctx *c = test->priv;
+	struct kipsec_sel sel = sel4("0.0.0.0", 0, "10.9.9.9", 32);
+	struct kipsec_flow fl = flow4("192.168.7.7", "10.9.9.9", IPPROTO_TCP, 999, 0);
+	u32 port[100], any, src, icmp, i;
+	struct kipsec_sp *sp;
+	char buf[20];
+
+	any = add_sp(test, KIPSEC_DIR_OUT, KIPSEC_ACTION_DISCARD, 100, sel);
+	sel.proto = IPPROTO_TCP;
+	for (i = 0; i < ARRAY_SIZE(port); i++) {
+		sel.dport = htons(1000 + i);
+		port[i] = add_sp(test, KIPSEC_DIR_OUT, KIPSEC_ACTION_BYPASS, 100, sel);
+	}
+	for (i = 0; i < 200; i++) {
+		snprintf(buf, sizeof(buf), "192.168.%u.0", i);
+		add_sp(test, KIPSEC_DIR_OUT, KIPSEC_ACTION_BYPASS, 100,
+		       sel4(buf, 24, "10.9.9.9", 32));
+	}
+	/* Same priority: the oldest wins, whatever its class. */
+	fl.dport = htons(1042);
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), any);
+	KUNIT_EXPECT_EQ(test, kipsec_sp_delete(&c->kn, any, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), port[42]);
+	fl.dport = htons(2000);
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), port[0] + ARRAY_SIZE(port) + 7);
+	fl.proto = IPPROTO_UDP;
+	fl.dport = htons(1042);
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), port[0] + ARRAY_SIZE(port) + 7);
+	/* A lower value in a class probed later still wins. */
+	src = add_sp(test, KIPSEC_DIR_OUT, KIPSEC_ACTION_DISCARD, 5,
+		     sel4("192.168.7.7", 32, "10.9.9.0", 24));
+	fl.proto = IPPROTO_TCP;
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), src);
+	fl.saddr = v4("192.168.7.8");
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), port[42]);
+	/* ICMP: a port in the selector is not matched. */
+	sel.proto = IPPROTO_ICMP;
+	sel.dport = htons(7);
+	icmp = add_sp(test, KIPSEC_DIR_OUT, KIPSEC_ACTION_BYPASS, 1, sel);
+	fl = flow4("1.1.1.1", "10.9.9.9", IPPROTO_ICMP, 0, 0);
+	fl.icmp_type = 8;
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), icmp);
+	/* Exact duplicates are refused; a different source port is another policy. */
+	sel.proto = IPPROTO_TCP;
+	sel.dport = htons(1000);
+	sp = kipsec_sp_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, sp);
+	sp->dir = KIPSEC_DIR_OUT;
+	sp->sel = sel;
+	KUNIT_EXPECT_EQ(test, kipsec_sp_insert(&c->kn, sp, false, NULL), -EEXIST);
+	kipsec_sp_free_new(sp);
+	sel.sport = htons(5);
+	add_sp(test, KIPSEC_DIR_OUT, KIPSEC_ACTION_BYPASS, 100, sel);
+	KUNIT_EXPECT_EQ(test, kipsec_sp_flush(&c->kn, -1), ARRAY_SIZE(port) + 200 + 3);
+	KUNIT_EXPECT_EQ(test, lookup(test, KIPSEC_DIR_OUT, fl), 0U);
+}
+
 static struct kunit_case kipsec_selector_cases[] = {
 	KUNIT_CASE(kipsec_test_addr_match),
 	KUNIT_CASE(kipsec_test_sel_match),
@@ -276,6 +341,7 @@ static struct kunit_case kipsec_spd_cases[] = {
 	KUNIT_CASE(kipsec_test_spd_ports),
 	KUNIT_CASE(kipsec_test_spd_v6),
 	KUNIT_CASE(kipsec_test_spd_many),
+	KUNIT_CASE(kipsec_test_spd_classes),
 	{}
 };
 

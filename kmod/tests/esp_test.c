@@ -143,6 +143,24 @@ static void crypto_authenc(struct kunit *test)
 	kipsec_crypto_free(&c);
 }
 
+/* Encryption without integrity: the null digest and a 0-byte ICV, as XFRM. */
+static void crypto_no_integrity(struct kunit *test)
+{
+	struct kipsec_alg_params *p = new_params(test);
+	struct kipsec_sa_crypto c;
+
+	strscpy(p->enc, "aes-cbc", sizeof(p->enc));
+	p->enc_keylen = 16;
+	KUNIT_ASSERT_EQ(test, kipsec_crypto_init(&c, IPPROTO_ESP, p, NULL), 0);
+	KUNIT_EXPECT_STREQ(test, crypto_tfm_alg_name(crypto_aead_tfm(c.tfm)),
+			   "echainiv(authenc(digest_null,cbc(aes)))");
+	KUNIT_EXPECT_EQ(test, c.icvlen, 0);
+	KUNIT_EXPECT_EQ(test, c.ivlen, 16);
+	KUNIT_EXPECT_TRUE(test, p->no_integrity);
+	KUNIT_EXPECT_STREQ(test, p->auth, "digest_null");
+	kipsec_crypto_free(&c);
+}
+
 static void crypto_errors(struct kunit *test)
 {
 	struct kipsec_alg_params *p = new_params(test);
@@ -168,8 +186,15 @@ static void crypto_errors(struct kunit *test)
 	kfree(p);
 
 	p = new_params(test);
-	strscpy(p->enc, "aes-cbc", sizeof(p->enc));	/* no integrity */
+	strscpy(p->enc, "null", sizeof(p->enc));	/* neither cipher nor integrity */
+	KUNIT_EXPECT_EQ(test, kipsec_crypto_init(&c, IPPROTO_ESP, p, NULL), -EINVAL);
+	kfree(p);
+
+	p = new_params(test);
+	strscpy(p->enc, "aes-cbc", sizeof(p->enc));
+	strscpy(p->auth, "digest_null", sizeof(p->auth));
 	p->enc_keylen = 16;
+	p->auth_keylen = 4;				/* the null digest has no key */
 	KUNIT_EXPECT_EQ(test, kipsec_crypto_init(&c, IPPROTO_ESP, p, NULL), -EINVAL);
 	kfree(p);
 
@@ -441,6 +466,7 @@ static struct kunit_case kipsec_esp_cases[] = {
 	KUNIT_CASE(esp_trailer_rejects),
 	KUNIT_CASE(crypto_gcm_friendly),
 	KUNIT_CASE(crypto_authenc),
+	KUNIT_CASE(crypto_no_integrity),
 	KUNIT_CASE(crypto_errors),
 	KUNIT_CASE(esp_skb_roundtrip),
 	KUNIT_CASE(esp_skb_tamper),

@@ -4,7 +4,8 @@
 # rounds, median), never an absolute time on its own.
 #   throughput: single TCP flow through an AES-GCM-128 tunnel (iperf3)
 #   small packets: 64-byte UDP datagrams delivered per second
-#   SPD scaling: small-packet rate with 1k/10k/100k extra policies vs 1
+#   SPD scaling: small-packet rate with 1k/10k/100k extra policies vs 1,
+#     measured in alternation with a twin namespace pair that has 1 policy
 #   SA install: N SAs through kipsec setkey -f vs ip -batch (ip xfrm)
 #   IKE: kiked vs charon as responders, setups/s and memory per IKE_SA
 #     (selftests/bench/ike.sh; BENCH_IKE_N=0 leaves it out)
@@ -16,8 +17,10 @@ SECS=${BENCH_SECS:-4}
 KEY=0x0102030405060708091011121314151617181920
 A=10.0.0.1 B=10.0.0.2
 
-ns_create a b
+ns_create a b c d
 link_ns a $A/24 b $B/24
+# c -> d: the same tunnel with a single policy, the SPD benchmark's reference
+link_ns c $A/24 d $B/24
 
 # spi SRC: the SPI of the SA leaving SRC (A -> B 0x1001, B -> A 0x1002), the
 # same on both ends.
@@ -53,9 +56,12 @@ tcp_bps() {
 	nsx a timeout $((SECS + 30)) iperf3 -c $B -t "$SECS" -J 2>/dev/null |
 		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))' 2>/dev/null || echo 0
 }
+pps_of() {	# pps_of FILE: packets delivered per second in an iperf3 -u -J report
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]["sum"]; print(int((e["packets"]-e["lost_packets"])/e["seconds"]))' "$1" 2>/dev/null || echo 0
+}
 udp_pps() {
-	nsx a timeout $((SECS + 30)) iperf3 -c $B -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
-		python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum"]; print(int((e["packets"]-e["lost_packets"])/e["seconds"]))' 2>/dev/null || echo 0
+	nsx a timeout $((SECS + 30)) iperf3 -c $B -u -l 64 -b 0 -t "$SECS" -J >/tmp/udp.json 2>/dev/null
+	pps_of /tmp/udp.json
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b else 'n/a')" "$1" "$2"; }
@@ -75,24 +81,63 @@ ux=$(echo ${udp[xfrm]} | tr ' ' '\n' | median); uk=$(echo ${udp[kipsec]} | tr ' 
 echo "bench: TCP single flow, aes-gcm-16/128 tunnel: kipsec/xfrm = $(ratio "$tk" "$tx") (kipsec ${tk} bit/s, xfrm ${tx} bit/s; medians of $ROUNDS)"
 echo "bench: 64-byte UDP delivered: kipsec/xfrm = $(ratio "$uk" "$ux") (kipsec ${uk} pkt/s, xfrm ${ux} pkt/s)"
 
-# SPD scaling: extra policies that never match, to as many destinations
-# (a gateway's remote sites), loaded in one batch.
+# SPD scaling: N extra policies (never matching) loaded in one batch in a;
+# each round runs the same 64-byte UDP flood from c (the same tunnel, one
+# policy) and from a at the same time: the two share the VM's CPUs, so the
+# ratio of their rates is the ratio of their per-packet costs, whatever the
+# host's load does meanwhile.  The figure is the median of the rounds.  BENCH_SPD_SET: "mixed" (default: host and site policies,
+# 16 prefix lengths, same-destination policies told apart only by protocol
+# and port) or "hosts" (N host policies to N destinations).
 setup kipsec
-base=$uk
-for n in ${BENCH_SPD:-1000 10000 100000}; do
+kipsec_side "$NS_c" $A $B; kipsec_side "$NS_d" $B $A
+nsx d iperf3 -s -D
+SPD_SET=${BENCH_SPD_SET:-mixed}
+# 0 first: the two pairs with the same single policy, the measurement's own bias.
+for n in ${BENCH_SPD:-0 1000 10000 100000}; do
 	ip netns exec "$NS_a" kipsec sp flush >/dev/null
-	python3 - "$n" > /tmp/spd.conf <<'PY'
+	python3 - "$n" "$SPD_SET" > /tmp/spd.conf <<'PY'
 import sys
-n = int(sys.argv[1])
+n, kind = int(sys.argv[1]), sys.argv[2]
+seen = set()
 for i in range(n):
-    print("spdadd 172.31.0.1/32 172.%d.%d.%d/32 any -P out none;" % (16 + (i >> 16) % 15, (i >> 8) & 255, i & 255))
+    a, b, c = 16 + (i >> 16) % 15, (i >> 8) & 255, i & 255
+    k = i % 8 if kind == "mixed" else 0
+    if k < 3:	# host to host, distinct destinations
+        print("spdadd 172.31.0.1/32 172.%d.%d.%d/32 any -P out none;" % (a, b, c))
+    elif k < 5:	# site to site
+        print("spdadd 10.%d.%d.0/24 172.%d.%d.0/24 any -P out none;" % (b, c, a, b))
+    elif k < 7:	# one destination, services told apart by protocol and port
+        print("spdadd 172.31.0.0/16 172.%d.%d.1/32[%d] %s -P out none;"
+              % (a, b, 1 + (i >> 3) % 4000, "tcp" if k == 5 else "udp"))
+    else:	# prefixes of 16 lengths
+        l = 15 + (i >> 3) % 16
+        m = (0xac000000 | (i << 8)) & (0xffffffff << (32 - l)) & 0xffffffff
+        if (m, l) in seen:	# that prefix is taken: a host policy instead
+            m, l = 0xac000000 | i, 32
+        seen.add((m, l))
+        print("spdadd 0.0.0.0/0 %d.%d.%d.%d/%d any -P out none;"
+              % (m >> 24, (m >> 16) & 255, (m >> 8) & 255, m & 255, l))
 PY
+	t0=$(date +%s%N)
 	if ! ip netns exec "$NS_a" kipsec setkey -f /tmp/spd.conf >/dev/null; then
 		echo "bench: SPD scaling at $n policies: could not load the policies"; continue
 	fi
+	t1=$(date +%s%N)
 	kipsec_side "$NS_a" $A $B 2>/dev/null
-	p=$(udp_pps)
-	echo "bench: 64-byte UDP with $n extra policies vs 1: $(ratio "$p" "$base") ($p vs $base pkt/s)"
+	sleep 2	# the hash table's deferred resize, the old set's RCU frees
+	rs=""
+	for r in $(seq "$ROUNDS"); do
+		# which one starts first alternates
+		for ns in $( ((r % 2)) && echo c a || echo a c); do
+			nsx $ns timeout $((SECS + 30)) iperf3 -c $B -u -l 64 -b 0 -t "$SECS" -J \
+				>/tmp/udp-$ns.json 2>/dev/null &
+		done
+		wait
+		rs+="$(ratio "$(pps_of /tmp/udp-a.json)" "$(pps_of /tmp/udp-c.json)") "
+	done
+	m=$(echo $rs | tr ' ' '\n' | median)
+	[ "$n" = 0 ] && twin=$m
+	echo "bench: 64-byte UDP with $n extra policies ($SPD_SET) vs 1: $m, $(ratio "$m" "${twin:-$m}") of the twins' ratio with no extra policy (rounds: $rs; loaded in $(( (t1 - t0) / 1000000 )) ms)"
 done
 
 # SA install rate: the same SAs through each stack's batch interface.

@@ -230,7 +230,7 @@ for mode in tunnel transport; do
 done
 
 # IPv6: XFRM in nat sends ESP in UDP over IPv6 to kipsec's IPv6 socket
-# (kipsec's own output is IPv4 only so far).
+# (kipsec's IPv6 output: espinudp6_xfrm.sh).
 ip -n "$NS_nat" addr add fd00::1/64 dev to-out nodad
 ip -n "$NS_out" addr add fd00::2/64 dev to-nat nodad
 ip -n "$NS_nat" xfrm state add src fd00::1 dst fd00::2 proto esp spi 0x2006 mode transport \

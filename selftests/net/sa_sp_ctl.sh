@@ -143,8 +143,9 @@ kexpect "SA_ADD without algorithm" \
 	SA_ADD "${ID[@]}" SA_SRC=10.0.0.1
 kexpect "SA_ADD without AEAD key" "error 22: missing attribute KIPSEC_A_SA_AEAD_KEY" \
 	SA_ADD "${ID[@]}" SA_SRC=10.0.0.1 SA_AEAD_ALG='rfc4106(gcm(aes))'
-kexpect "SA_ADD cipher without integrity" "error 22: missing attribute KIPSEC_A_SA_AUTH_ALG" \
-	SA_ADD "${ID[@]}" SA_SRC=10.0.0.1 SA_ENC_ALG='cbc(aes)' SA_ENC_KEY=0x00112233445566778899aabbccddeeff
+kexpect "SA_ADD null cipher without integrity" \
+	"error 22: kipsec: ESP needs an encryption or an integrity algorithm (found null and digest_null)" \
+	SA_ADD "${ID[@]}" SA_SRC=10.0.0.1 SA_ENC_ALG='ecb(cipher_null)'
 kexpect "SA_ADD IPv4 address for AF_INET6" "error 22: address must be 16 bytes for AF_INET6" \
 	SA_ADD SA_PROTO=50 SA_SPI=0x2000 SA_FAMILY=10 SA_DST=10.0.0.2 SA_SRC=10.0.0.1 "${ALG[@]}"
 kexpect "SA_ADD bad family" "error 97: family must be AF_INET (2) or AF_INET6 (10)" \

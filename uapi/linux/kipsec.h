@@ -149,9 +149,15 @@ enum kipsec_attr {
 	KIPSEC_A_SA_AEAD_ALG,		/* string: "rfc4106(gcm(aes))" or friendly name */
 	KIPSEC_A_SA_AEAD_KEY,		/* binary: key followed by salt/nonce */
 	KIPSEC_A_SA_AEAD_ICV,		/* u32: ICV length in bits */
-	KIPSEC_A_SA_ENC_ALG,		/* string: "cbc(aes)", "ecb(cipher_null)", ... */
+	/* string: "cbc(aes)", "ecb(cipher_null)", legacy "cbc(des3_ede)", "cbc(blowfish)" */
+	KIPSEC_A_SA_ENC_ALG,
 	KIPSEC_A_SA_ENC_KEY,		/* binary */
-	KIPSEC_A_SA_AUTH_ALG,		/* string: "hmac(sha256)", ... */
+	/*
+	 * string: "hmac(sha256)", ...; absent or "digest_null" (empty key, no
+	 * TRUNC) with ENC_ALG: ESP without integrity, a 0-byte ICV as XFRM
+	 * (dumps say "digest_null")
+	 */
+	KIPSEC_A_SA_AUTH_ALG,
 	KIPSEC_A_SA_AUTH_KEY,		/* binary */
 	KIPSEC_A_SA_AUTH_TRUNC,		/* u32: truncated ICV length in bits */
 	KIPSEC_A_SA_SEL,		/* nest (enum kipsec_sel_attr): inner traffic */
