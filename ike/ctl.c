@@ -71,6 +71,8 @@ static void status(FILE *f, bool all)
 			c->left[0] ? c->left : "%any", c->right[0] ? c->right : "%any",
 			c->transport ? "TRANSPORT" : "TUNNEL", l, r);
 	}
+	if (all)
+		me_status(f);
 	fprintf(f, "Security Associations:\n");
 	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
 		char a[64], b[64], l[512], r[512];

@@ -42,9 +42,15 @@ int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 	size_t pl = prf_len(sa->s.prf);
 	struct buf oct = { 0 };
 	uint8_t key[64];
+	char peer[300] = "%any";
 	int ret = -1;
 
-	sec = secret_find(&g_conf, c->leftid, c->rightid[0] ? c->rightid : "%any");
+	/* rightid=%any: the identity the peer authenticates as. */
+	if (c->rightid[0] && strcmp(c->rightid, "%any"))
+		snprintf(peer, sizeof(peer), "%s", c->rightid);
+	else if (sa->peer_id_set)
+		id_str(&sa->peer_id, peer, sizeof(peer));
+	sec = secret_find(&g_conf, c->leftid, peer);
 	if (!sec) {
 		*why = "no PSK in the secrets file for these IDs";
 		return -1;
@@ -103,8 +109,7 @@ static int our_id(const struct conn *c, struct ike_id *id)
 	return id_from_string(c->leftid, id);
 }
 
-/* ID payload body (type, 3 reserved, data) into b; returns body offset. */
-static size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id)
+size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id)
 {
 	size_t s = mb_pl_begin(b, pltype);
 
@@ -218,7 +223,7 @@ void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb)
 	     "/HMAC_SHA2_384_192" : "/HMAC_SHA2_512_256", i, r);
 }
 
-static int parse_id(const struct payload *p, struct ike_id *id)
+int parse_id(const struct payload *p, struct ike_id *id)
 {
 	if (!p || p->len < 4 || p->len - 4 > sizeof(id->data))
 		return -1;
@@ -313,6 +318,29 @@ static void send_auth_error(struct ike_sa *sa, uint16_t type)
 		ikesa_send_response(sa, &out);
 }
 
+int auth_put_idr(struct ike_sa *sa, struct msg_builder *in)
+{
+	struct conn *c = sa->conn;
+	struct ike_id myid;
+	struct buf auth = { 0 };
+	const char *why = "";
+	uint8_t method;
+	size_t idoff;
+
+	if (our_id(c, &myid))
+		return -1;
+	idoff = put_id(in, PL_IDR, &myid);
+	if (our_auth(sa, in->buf + idoff, in->len - idoff, &auth, &method, &why)) {
+		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate ourselves: %s", c->name, why);
+		return -1;
+	}
+	if (c->lpub)
+		cert_put_cert(in, c);
+	put_auth(in, method, &auth);
+	buf_wipe(&auth);
+	return 0;
+}
+
 int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct conn *c = sa->conn;
@@ -323,24 +351,24 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	struct ts_list ptsi, ptsr;
 	struct child_sa *ch = &sa->child[0];
 	struct msg_builder in, out;
-	struct ike_id gid, myid;
-	struct buf auth = { 0 };
-	uint8_t method;
-	size_t idoff;
-	const char *why = "";
+	struct ike_id gid;
 	int n;
 
-	if (parse_id(idi, &gid) || !sap || !tsi || !tsr ||
-	    ts_parse(tsi->body, tsi->len, &ptsi) || ts_parse(tsr->body, tsr->len, &ptsr)) {
+	if (parse_id(idi, &gid) || (!sa->me && (!sap || !tsi || !tsr ||
+	    ts_parse(tsi->body, tsi->len, &ptsi) || ts_parse(tsr->body, tsr->len, &ptsr)))) {
 		logm(SS_IKE, L_ERR, "conn %s: IKE_AUTH request lacks IDi, SA, TSi or TSr, or they are malformed",
 		     c->name);
 		send_auth_error(sa, N_INVALID_SYNTAX);
 		goto dead;
 	}
+	sa->peer_id = gid;
+	sa->peer_id_set = true;
 	if (check_peer_id(sa, &gid) || verify_auth(sa, true, m, idi, ap)) {
 		send_auth_error(sa, N_AUTHENTICATION_FAILED);
 		goto dead;
 	}
+	if (sa->me)
+		return me_srv_auth(sa, m, &gid);
 	n = sa_parse(sap->body, sap->len, off, CONF_MAX_PROPS * 2);
 	if (n <= 0 || sa_choose(off, n, &c->esp, &chosen, &ch->s) ||
 	    chosen.spi_len != 4) {
@@ -365,18 +393,9 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	ch->spi_out = get_u32be(chosen.spi);
 	ch->spi_in = new_spi();
 	put_u32be(chosen.spi, ch->spi_in);
-	if (our_id(c, &myid))
-		goto dead;
 	mb_init(&in);
-	idoff = put_id(&in, PL_IDR, &myid);
-	if (our_auth(sa, in.buf + idoff, in.len - idoff, &auth, &method, &why)) {
-		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate ourselves: %s", c->name, why);
+	if (auth_put_idr(sa, &in))
 		goto dead;
-	}
-	if (c->lpub)
-		cert_put_cert(&in, c);
-	put_auth(&in, method, &auth);
-	buf_wipe(&auth);
 	if (ch->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa_write(&in, &chosen, 1);

@@ -281,6 +281,7 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 		cert_put_certreq(&b);
 	put_sig_hashes(&b);
 	natt_put(&b, sa);
+	me_srv_init(sa, m, &b);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_r, b.buf, b.len))
 		goto fail;

@@ -374,6 +374,12 @@ struct ike_sa {
 	/* NAT traversal (natt.c): NAT_HERE/NAT_THERE from NAT-D, next keepalive. */
 	uint8_t nat;
 	double ka_at;
+	/* IKEv2 mediation (me_server.c): a mediation IKE_SA (ME_MEDIATION);
+	 * the peer's authenticated identity (PSK lookup with rightid=%any,
+	 * the server's registry). */
+	bool me;
+	bool peer_id_set;
+	struct ike_id peer_id;
 	struct ts_list want_tsi, want_tsr;
 	int ke_retries;
 	/* Lifetimes: rekey (soft) and hard deadlines of the IKE_SA. */
@@ -459,8 +465,27 @@ void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb);
 void log_no_proposal(const char *what, const char *conn,
 		     const struct proposal *off, int noff,
 		     const struct prop_list *conf, const char *conf_str);
+/* ID payload body (type, 3 reserved, data) into b; returns body offset. */
+size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id);
+int parse_id(const struct payload *p, struct ike_id *id);
+/* IDr, CERT and AUTH of our IKE_AUTH response into in; -1 after logging. */
+int auth_put_idr(struct ike_sa *sa, struct msg_builder *in);
 int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 	     size_t idlen, uint8_t *out, size_t *outlen, const char **why);
+
+/* ---- IKEv2 mediation exchanges (me_server.c) ---- */
+/* IKE_SA_INIT response of a mediation=yes conn: ME_MEDIATION. */
+void me_srv_init(struct ike_sa *sa, const struct ike_msg *m,
+		 struct msg_builder *b);
+/* IKE_AUTH of a mediation IKE_SA (no CHILD_SA), after authentication. */
+int me_srv_auth(struct ike_sa *sa, struct ike_msg *m, const struct ike_id *gid);
+/* An ME_CONNECT request on an established IKE_SA. */
+int me_request(struct ike_sa *sa, struct ike_msg *m);
+/* Sends one queued ME_CONNECT of sa (no request outstanding). */
+void me_send_queued(struct ike_sa *sa);
+/* sa is freed: unregister it, drop what was queued for it. */
+void me_sa_gone(struct ike_sa *sa);
+void me_status(void *file);
 
 /* ---- certificates (cert.c) ---- */
 extern const char *g_cacerts;	/* trust anchors, --cacerts */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "kiked.h"
+#include "me.h"
 
 /* IKE port and NAT-T port, each for IPv4 and IPv6; fd -1 when unavailable. */
 static struct ike_sock {
@@ -328,6 +329,8 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m,
 		info_respond(sa, m);
 	else if (m->exch == EXCH_CREATE_CHILD_SA && sa->state == ST_ESTABLISHED)
 		ccs_respond(sa, m);
+	else if (m->exch == EXCH_ME_CONNECT && sa->state == ST_ESTABLISHED)
+		me_request(sa, m);
 }
 
 static void handle_response(struct ike_sa *sa, struct ike_msg *m,
@@ -454,7 +457,10 @@ void net_timers(void)
 		if (sa->state == ST_ESTABLISHED)
 			child_timers(sa, t);
 		natt_timers(sa, t);
-		/* One request at a time: queued deletes, then rekeys, then DPD. */
+		/* One request at a time: mediation relays, queued deletes,
+		 * then rekeys, then DPD. */
+		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
+			me_send_queued(sa);
 		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
 			info_send_queued(sa);
 		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
