@@ -187,6 +187,11 @@ int auth_request(struct ike_sa *sa)
 		put_id(&in, PL_IDR, &idr);
 	put_auth(&in, method, &auth);
 	buf_wipe(&auth);
+	if (c->mediation) {
+		/* A mediation connection: no CHILD_SA (me_client.c). */
+		me_cli_auth_put(sa, &in);
+		goto seal;
+	}
 	if (c->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa->child[0].spi_in = new_spi();
@@ -197,6 +202,7 @@ int auth_request(struct ike_sa *sa)
 	sa_write(&in, props, c->esp.n);
 	ts_write(&in, PL_TSI, &c->lsub);
 	ts_write(&in, PL_TSR, &c->rsub);
+seal:
 	if (ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, false, sa->next_msgid, &in,
 				PL_IDI, &out))
 		goto fail;
@@ -454,6 +460,8 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 		id_str(&gid, g, sizeof(g));
 		logm(SS_IKE, L_INFO, "conn %s: IKE_SA established with '%s' (initiator)", c->name, g);
 	}
+	if (c->mediation)
+		return me_cli_established(sa, m);
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
 		if (msg_notify(m, errs[i].n)) {
 			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[i].why);

@@ -437,6 +437,9 @@ void ike_hdr_finish(struct msg_builder *b);
 
 /* ---- exchanges ---- */
 int init_start(struct conn *c);
+/* An IKE_SA of c from local to peer (a mediated one: me_client.c). */
+struct ike_sa *init_start_at(struct conn *c, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *peer);
 int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 		 const struct sockaddr_storage *to);
 int init_response(struct ike_sa *sa, struct ike_msg *m);
@@ -486,6 +489,24 @@ void me_send_queued(struct ike_sa *sa);
 /* sa is freed: unregister it, drop what was queued for it. */
 void me_sa_gone(struct ike_sa *sa);
 void me_status(void *file);
+/* Client (me_client.c): a mediated conn's start (through its mediation
+ * conn); the mediation IKE_SA's IKE_SA_INIT (ME_MEDIATION, or ME_CONNECTID
+ * on a mediated IKE_SA), its response (ME_MEDIATION, float to 4500), its
+ * IKE_AUTH request (server-reflexive endpoint request) and response. */
+int me_cli_start(struct conn *c);
+void me_cli_init(struct ike_sa *sa, struct msg_builder *b);
+int me_cli_init_response(struct ike_sa *sa, const struct ike_msg *m);
+void me_cli_auth_put(struct ike_sa *sa, struct msg_builder *in);
+int me_cli_established(struct ike_sa *sa, struct ike_msg *m);
+/* ME_CONNECT request/response on a client's mediation IKE_SA. */
+int me_cli_request(struct ike_sa *sa, struct ike_msg *m);
+void me_response(struct ike_sa *sa, struct ike_msg *m);
+/* An unencrypted INFORMATIONAL with zero SPIs: a connectivity check. */
+void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+void me_cli_timers(double t);
+/* An IKE_SA_INIT request carrying ME_CONNECTID: ends that checklist. */
+void me_cli_init_rx(const struct ike_msg *m);
 
 /* ---- certificates (cert.c) ---- */
 extern const char *g_cacerts;	/* trust anchors, --cacerts */

@@ -631,14 +631,6 @@ int me_conf_check(const struct config *cf, const char *file)
 				return -1;
 			}
 		}
-		/* The mediation server (mediation=yes, right=%any) works;
-		 * the client side does not yet. */
-		if (c->mediation && !c->raddr.ss_family)
-			continue;
-		logm(SS_CFG, L_ERR, "%s:%d: conn %s: %s: the IKEv2 mediation client is not implemented in kiked yet, only the server (mediation=yes with right=%%any; Documentation/mediation.md); refusing the configuration",
-		     file, c->me_line, c->name,
-		     c->mediation ? "mediation=yes with a right= address" : "mediated_by");
-		return -1;
 	}
 	return 0;
 }

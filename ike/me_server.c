@@ -63,7 +63,7 @@ void me_srv_init(struct ike_sa *sa, const struct ike_msg *m,
 }
 
 /* The callback (ME_CONNECT with ID_PEER and ME_CALLBACK) or relay into to. */
-static void enqueue(struct ike_sa *to, const struct ike_id *peer,
+void me_enqueue(struct ike_sa *to, const struct ike_id *peer,
 		    const struct me_info *info)
 {
 	struct relay *r = calloc(1, sizeof(*r)), **pp;
@@ -176,7 +176,7 @@ int me_srv_auth(struct ike_sa *sa, struct ike_msg *m, const struct ike_id *gid)
 			continue;
 		logm(SS_IKE, L_INFO, "conn %s: ME_CALLBACK to '%s': '%s' is online",
 		     sa->conn->name, idstr(&cb[i], h, sizeof(h)), g);
-		enqueue(w, gid, &ci);
+		me_enqueue(w, gid, &ci);
 	}
 	return 0;
 dead:
@@ -184,7 +184,7 @@ dead:
 	return -1;
 }
 
-static void respond(struct ike_sa *sa, uint16_t notify)
+void me_respond(struct ike_sa *sa, uint16_t notify)
 {
 	struct msg_builder in, out;
 
@@ -209,7 +209,7 @@ static int srv_connect(struct ike_sa *sa, struct ike_msg *m)
 	if (!idp || parse_id(idp, &peer)) {
 		logm(SS_IKE, L_WARN, "conn %s: ME_CONNECT from '%s' without a valid ID_PEER: INVALID_SYNTAX",
 		     sa->conn->name, g);
-		respond(sa, N_INVALID_SYNTAX);
+		me_respond(sa, N_INVALID_SYNTAX);
 		return -1;
 	}
 	idstr(&peer, p, sizeof(p));
@@ -221,21 +221,21 @@ static int srv_connect(struct ike_sa *sa, struct ike_msg *m)
 			snprintf(err, sizeof(err), "ME_CONNECT_FAILED or a bare ME_CALLBACK from a peer");
 		logm(SS_IKE, L_WARN, "conn %s: ME_CONNECT from '%s' for '%s' refused: %s: INVALID_SYNTAX",
 		     sa->conn->name, g, p, err);
-		respond(sa, N_INVALID_SYNTAX);
+		me_respond(sa, N_INVALID_SYNTAX);
 		return -1;
 	}
 	to = sa_by_key(me_reg_request(&reg, &peer, &sa->peer_id, info.callback));
 	if (!to) {
 		logm(SS_IKE, L_INFO, "conn %s: ME_CONNECT from '%s': '%s' is not online: ME_CONNECT_FAILED%s",
 		     sa->conn->name, g, p, info.callback ? " (ME_CALLBACK when it comes)" : "");
-		respond(sa, N_ME_CONNECT_FAILED);
+		me_respond(sa, N_ME_CONNECT_FAILED);
 		return 0;
 	}
 	logm(SS_IKE, L_INFO, "conn %s: relaying ME_CONNECT%s from '%s' to '%s' (%d endpoints)",
 	     sa->conn->name, info.response ? " response" : "", g, p, info.nep);
-	respond(sa, 0);
+	me_respond(sa, 0);
 	info.callback = false;		/* the relay carries the rest only */
-	enqueue(to, &sa->peer_id, &info);
+	me_enqueue(to, &sa->peer_id, &info);
 	return 0;
 }
 
@@ -243,9 +243,11 @@ int me_request(struct ike_sa *sa, struct ike_msg *m)
 {
 	if (sa->me && !sa->initiator && sa->peer_id_set)
 		return srv_connect(sa, m);
+	if (sa->initiator && sa->conn->mediation)
+		return me_cli_request(sa, m);
 	logm(SS_IKE, L_WARN, "conn %s: ME_CONNECT on an IKE_SA that is not a mediation server's: INVALID_SYNTAX",
 	     sa->conn->name);
-	respond(sa, N_INVALID_SYNTAX);
+	me_respond(sa, N_INVALID_SYNTAX);
 	return -1;
 }
 

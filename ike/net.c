@@ -366,6 +366,9 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m,
 	case EXCH_CREATE_CHILD_SA:
 		ccs_response(sa, m);
 		break;
+	case EXCH_ME_CONNECT:
+		me_response(sa, m);
+		break;
 	}
 }
 
@@ -384,6 +387,13 @@ void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 	}
 	from_initiator = m.flags & IKE_FLAG_I;
 	response = m.flags & IKE_FLAG_R;
+	if (m.exch == EXCH_INFORMATIONAL && !m.spi_i && !m.spi_r) {
+		me_check_rx(&m, from, to);	/* mediation connectivity check */
+		msg_free(&m);
+		return;
+	}
+	if (m.exch == EXCH_IKE_SA_INIT && !response && msg_notify(&m, N_ME_CONNECTID))
+		me_cli_init_rx(&m);
 	sa = ikesa_find(m.spi_i_b, m.spi_r_b, !from_initiator);
 	if (!sa && m.exch == EXCH_IKE_SA_INIT && !response && from_initiator &&
 	    m.msgid == 0) {
@@ -474,6 +484,7 @@ void net_timers(void)
 		    t - sa->last_rx > 30)
 			sa->state = ST_DEAD;
 	}
+	me_cli_timers(t);
 	ikesa_reap();
 }
 

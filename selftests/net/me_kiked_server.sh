@@ -23,7 +23,6 @@ cd "$(dirname "$0")/../.."
 . selftests/net/me_lab.bash
 KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
 T=$(mktemp -d /tmp/me_ks.XXXXXX)
-KP=
 
 if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null ||
    ! command -v tcpdump >/dev/null || [ ! -x "$KIKED" ] || [ ! -x "$KIPSEC" ]; then
@@ -34,25 +33,14 @@ need_modules veth bridge esp4 xfrm_user nf_tables nft_masq nf_nat nf_conntrack
 
 cleanup() {
 	me_capture_stop
-	[ -n "$KP" ] && { kill "$KP" 2>/dev/null; wait "$KP" 2>/dev/null; }
+	me_kiked_stop
 	ss_stop
 	ns_cleanup
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-# kiked on R4 with the seed's server files; statusall through its socket.
-kiked_start() {
-	mkdir -p "$D/R4"
-	printf '%s\n' "$srv_conf" >"$D/R4/k.conf"
-	printf '%s\n' "$srv_secrets" >"$D/R4/k.secrets"
-	chmod 600 "$D/R4/k.secrets"
-	nsx R4 "$KIKED" --conf "$D/R4/k.conf" --secrets "$D/R4/k.secrets" \
-		--ctl "$D/R4/k.ctl" --foreground --debug ike=2 >"$D/R4/kiked.log" 2>&1 &
-	KP=$!
-	me_wait 10 test -S "$D/R4/k.ctl"
-}
-r4_status() { nsx R4 "$KIPSEC" --ctl "$D/R4/k.ctl" statusall; }
+r4_status() { me_kipsec R4 statusall; }
 registered() {	# $1: gateway number, $2: its NAT's number
 	r4_status | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
 }
@@ -63,7 +51,8 @@ me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
 mkdir -p "$D"
 me_capture R4 to-inet "$D/r4.pcap"
 me_capture R3 to-inet "$D/r3.pcap"
-tap_check "$v: kiked started on R4 (mediation server, seed's files)" kiked_start
+tap_check "$v: kiked started on R4 (mediation server, seed's files)" \
+	me_kiked_start R4 "$srv_conf" "$srv_secrets"
 tap_check "$v: charon started on R2" ss_start R2 "$(gw_conf 2 6 192.168.1.0/24 192.168.7.0/24)" "$(gw_secrets 2)"
 tap_check "$v: charon started on R6" ss_start R6 "$(gw_conf 6 2 192.168.7.0/24 192.168.1.0/24)" "$(gw_secrets 6)"
 tap_check "$v: kiked's statusall on R4 lists r2 and r6 online at their NATs' port 4500" \

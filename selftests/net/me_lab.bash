@@ -196,10 +196,13 @@ ss_stop() {
 		rm -f "$D/$n/bg.pid"
 	done
 }
+# The charon gateway the checks look at (R2, or R6 when R2 runs kiked) and
+# the far NAT's last octet.
+ME_GW=R2 ME_FAR=5
 peer_direct() {
-	charon_x "$D/R2" ipsec statusall peer | grep -q "peer\[[0-9]*\]: ESTABLISHED.*\.\.\.$ME_INET\.5\["
+	charon_x "$D/$ME_GW" ipsec statusall peer | grep -q "peer\[[0-9]*\]: ESTABLISHED.*\.\.\.$ME_INET\.$ME_FAR\["
 }
-peer_up() { charon_x "$D/R2" ipsec status peer | grep -q 'peer{[0-9]*}: *INSTALLED'; }
+peer_up() { charon_x "$D/$ME_GW" ipsec status peer | grep -q 'peer{[0-9]*}: *INSTALLED'; }
 # pcap_count NS FILE FILTER
 pcap_count() { nsx "$1" tcpdump -nn -r "$2" "$3" 2>/dev/null | grep -c .; }
 # ESP-in-UDP: non-zero SPI where IKE has the zero non-ESP marker, longer
@@ -221,8 +224,8 @@ tcp_ok() {
 # failure); stops the captures R4.pcap and R3.pcap (me_capture) of $D.
 me_direct_checks() {
 	local v=$1 chk=$2 tmo=$3 esp r4 clear
-	$chk "$v: mediated IKE_SA and CHILD_SA up on R2" me_wait "$tmo" peer_up
-	$chk "$v: R2's peer IKE_SA is direct to R6's NAT 198.51.100.5" \
+	$chk "$v: mediated IKE_SA and CHILD_SA up on $ME_GW's charon" me_wait "$tmo" peer_up
+	$chk "$v: $ME_GW's peer IKE_SA is direct to the far NAT $ME_INET.$ME_FAR" \
 		peer_direct
 	$chk "$v: R1 pings R7 through the tunnel" nsx R1 ping -c 3 -W 3 -i 0.3 192.168.7.7
 	$chk "$v: TCP transfer R1 -> R7 arrives intact (sha256)" tcp_ok
@@ -235,3 +238,25 @@ me_direct_checks() {
 	clear=$(pcap_count R3 "$D/r3.pcap" "(host 192.168.1.1 or host 192.168.7.7) and not udp")
 	tap_expect "$v: nothing of R1<->R7 in clear on the Internet" 0 "$clear"
 }
+
+# me_kiked_start NODE CONF SECRETS: kiked in NODE (KIKED), log in
+# $D/NODE/kiked.log, control socket $D/NODE/k.ctl; pid appended to ME_KIKED.
+ME_KIKED=()
+me_kiked_start() {
+	local d=$D/$1
+	mkdir -p "$d"
+	printf '%s\n' "$2" >"$d/k.conf"
+	printf '%s\n' "$3" >"$d/k.secrets"
+	chmod 600 "$d/k.secrets"
+	nsx "$1" "$KIKED" --conf "$d/k.conf" --secrets "$d/k.secrets" \
+		--ctl "$d/k.ctl" --foreground --debug ike=2 >"$d/kiked.log" 2>&1 &
+	ME_KIKED+=($!)
+	me_wait 10 test -S "$d/k.ctl"
+}
+me_kiked_stop() {
+	local p
+	for p in "${ME_KIKED[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	ME_KIKED=()
+}
+# me_kipsec NODE ARGS...: kipsec against NODE's kiked.
+me_kipsec() { local n=$1; shift; nsx "$n" "$KIPSEC" --ctl "$D/$n/k.ctl" "$@"; }
