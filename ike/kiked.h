@@ -9,7 +9,8 @@
  * conf.c (ipsec.conf/ipsec.secrets), ikesa.c (state and keys),
  * exch_init.c, exch_auth.c, exch_info.c (one file per exchange),
  * net.c (sockets, timers, retransmission), natt.c (NAT traversal),
- * log.c and main.c; me.c/me.h (IKEv2 mediation payloads, pairs, registry:
+ * log.c and main.c; me.c/me.h (IKEv2 mediation payloads, pairs, registry),
+ * me_server.c and me_client.c (the mediation exchanges and checks;
  * Documentation/mediation.md).
  */
 #ifndef KIKED_H
