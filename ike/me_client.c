@@ -505,13 +505,26 @@ static bool mediated_sa(const struct conn *c)
 	return false;
 }
 
-/* The peer sent its own ME_CONNECT for c and will initiate over it. */
-static bool peer_initiates(const struct me_list *l)
+/*
+ * The peer sent its own ME_CONNECT for c and will initiate over it: wait
+ * ME_DEFER for it (charon initiates at once), and longer when its connect
+ * ID is above ours (two kikeds: the higher ID initiates).
+ */
+static bool defer_to_peer(const struct me_list *l)
 {
-	for (int i = 0; i < ME_LISTS; i++)
-		if (lists[i].used && !lists[i].initiator && lists[i].conn == l->conn &&
-		    lists[i].pkey_len)
+	double waited = now() - l->valid_at;
+
+	for (int i = 0; i < ME_LISTS; i++) {
+		const struct me_list *o = &lists[i];
+
+		if (!o->used || o->initiator || o->conn != l->conn || !o->pkey_len)
+			continue;
+		if (waited < ME_DEFER)
 			return true;
+		if (waited < 6 * ME_DEFER && o->cid_len == l->cid_len &&
+		    memcmp(o->cid, l->cid, l->cid_len) > 0)
+			return true;
+	}
 	return false;
 }
 
@@ -526,11 +539,10 @@ static void finish(struct me_list *l)
 			best = &l->pairs[i];
 	/*
 	 * Both ends sent ME_CONNECT (auto=start on both): two checklists, and
-	 * charon initiates over its own.  One mediated IKE_SA is enough: wait a
-	 * little for the peer's, initiate ours only if it does not come.
+	 * charon initiates over its own.  One mediated IKE_SA is enough: wait
+	 * for the peer's, initiate ours only if it does not come.
 	 */
-	if (best && l->initiator && peer_initiates(l) &&
-	    now() - l->valid_at < ME_DEFER)
+	if (best && l->initiator && defer_to_peer(l))
 		return;
 	l->checking = false;
 	if (best && l->initiator && mediated_sa(l->conn)) {

@@ -196,13 +196,23 @@ ss_stop() {
 		rm -f "$D/$n/bg.pid"
 	done
 }
-# The charon gateway the checks look at (R2, or R6 when R2 runs kiked) and
-# the far NAT's last octet.
+# The gateway the checks look at (charon's view, or kiked's when that node
+# has kiked's control socket) and the far NAT's last octet.
 ME_GW=R2 ME_FAR=5
 peer_direct() {
-	charon_x "$D/$ME_GW" ipsec statusall peer | grep -q "peer\[[0-9]*\]: ESTABLISHED.*\.\.\.$ME_INET\.$ME_FAR\["
+	if [ -S "$D/$ME_GW/k.ctl" ]; then
+		me_kipsec "$ME_GW" statusall | grep -q "peer: ESTABLISHED, [0-9.]*\[4500\]\.\.\.$ME_INET\.$ME_FAR\[4500\]"
+	else
+		charon_x "$D/$ME_GW" ipsec statusall peer | grep -q "peer\[[0-9]*\]: ESTABLISHED.*\.\.\.$ME_INET\.$ME_FAR\["
+	fi
 }
-peer_up() { charon_x "$D/$ME_GW" ipsec status peer | grep -q 'peer{[0-9]*}: *INSTALLED'; }
+peer_up() {
+	if [ -S "$D/$ME_GW/k.ctl" ]; then
+		me_kipsec "$ME_GW" status | grep -q 'peer{[0-9]*}: INSTALLED'
+	else
+		charon_x "$D/$ME_GW" ipsec status peer | grep -q 'peer{[0-9]*}: *INSTALLED'
+	fi
+}
 # pcap_count NS FILE FILTER
 pcap_count() { nsx "$1" tcpdump -nn -r "$2" "$3" 2>/dev/null | grep -c .; }
 # ESP-in-UDP: non-zero SPI where IKE has the zero non-ESP marker, longer
@@ -224,7 +234,7 @@ tcp_ok() {
 # failure); stops the captures R4.pcap and R3.pcap (me_capture) of $D.
 me_direct_checks() {
 	local v=$1 chk=$2 tmo=$3 esp r4 clear
-	$chk "$v: mediated IKE_SA and CHILD_SA up on $ME_GW's charon" me_wait "$tmo" peer_up
+	$chk "$v: mediated IKE_SA and CHILD_SA up on $ME_GW" me_wait "$tmo" peer_up
 	$chk "$v: $ME_GW's peer IKE_SA is direct to the far NAT $ME_INET.$ME_FAR" \
 		peer_direct
 	$chk "$v: R1 pings R7 through the tunnel" nsx R1 ping -c 3 -W 3 -i 0.3 192.168.7.7
