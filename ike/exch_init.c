@@ -62,7 +62,7 @@ static int init_send(struct ike_sa *sa)
 
 int init_start(struct conn *c)
 {
-	if (c->mediated_by[0])
+	if (c->mediated_by[0] || c->mediation)
 		return me_cli_start(c);
 	return init_start_at(c, &c->laddr, &c->raddr) ? 0 : -1;
 }

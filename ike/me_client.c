@@ -72,6 +72,15 @@ static struct ike_sa *med_sa(const struct conn *m)
 	return NULL;
 }
 
+/* An established IKE_SA of c, either role. */
+static bool conn_up(const struct conn *c)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == c && sa->state == ST_ESTABLISHED)
+			return true;
+	return false;
+}
+
 static bool med_sa_pending(const struct conn *m)
 {
 	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
@@ -223,29 +232,43 @@ static struct me_list *list_new(struct conn *c)
 	return NULL;
 }
 
+/* The mediation conn m's IKE_SA; left=%defaultroute: from the route's
+ * source address (NAT detection needs one). */
+static int med_start(struct conn *m)
+{
+	struct sockaddr_storage local = m->laddr;
+
+	if (!local.ss_family && route_src(&m->raddr, &local)) {
+		logm(SS_IKE, L_ERR, "conn %s: no route to the mediation server", m->name);
+		return -1;
+	}
+	ss_set_port(&local, g_ike_port);
+	return init_start_at(m, &local, &m->raddr) ? 0 : -1;
+}
+
 int me_cli_start(struct conn *c)
 {
-	struct conn *m = conn_named(c->mediated_by);
+	struct conn *m = c->mediation ? c : conn_named(c->mediated_by);
 	struct ike_sa *msa;
 	struct me_list *l;
 
 	if (!m)
 		return -1;
+	if (c == m)	/* `up`, DPD restart of the mediation conn itself */
+		return m->raddr.ss_family ? med_start(m) : -1;
+	if (conn_up(c)) {
+		/* Already up (a mediation IKE_SA that came back, a callback):
+		 * nothing to mediate. */
+		logm(SS_IKE, L_DBG, "conn %s: mediated IKE_SA up, not mediating", c->name);
+		return 0;
+	}
 	msa = med_sa(m);
 	if (!msa) {
-		struct sockaddr_storage local = m->laddr;
-
 		if (med_sa_pending(m))
 			return 0;	/* me_cli_established starts us */
-		/* left=%defaultroute: the route's source, for NAT detection. */
-		if (!local.ss_family && route_src(&m->raddr, &local)) {
-			logm(SS_IKE, L_ERR, "conn %s: no route to the mediation server", c->name);
-			return -1;
-		}
-		ss_set_port(&local, g_ike_port);
 		logm(SS_IKE, L_INFO, "conn %s: bringing up mediation connection %s first",
 		     c->name, m->name);
-		return init_start_at(m, &local, &m->raddr) ? 0 : -1;
+		return med_start(m);
 	}
 	l = list_new(c);
 	if (!l)
@@ -554,8 +577,19 @@ static void finish(struct me_list *l)
 	if (!best && !l->initiator)
 		return;
 	if (!best) {
-		logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: no endpoint pair answered (%d tried); the NATs must preserve the source port or map endpoint-independently",
-		     l->conn->name, peerid(l->conn), l->npairs);
+		char tried[512] = "", srv[64] = "?";
+		size_t o = 0;
+
+		for (int i = 0; i < l->npairs && o < sizeof(tried); i++)
+			o += (size_t)snprintf(tried + o, sizeof(tried) - o, "%s%s -> %s",
+					      i ? ", " : "",
+					      sa_str(&l->pairs[i].local, a, sizeof(a)),
+					      sa_str(&l->pairs[i].remote, b, sizeof(b)));
+		for (int i = 0; i < l->nours; i++)
+			if (l->ours[i].type == ME_EP_SERVER_REFLEXIVE)
+				sa_str(&l->ours[i].addr, srv, sizeof(srv));
+		logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: no answer on any endpoint pair (tried %s); the server saw us as %s, the peer's checks never reached us: a NAT on the way changed the port or dropped them; the NATs must preserve the source port or map endpoint-independently (Documentation/mediation.md)",
+		     l->conn->name, peerid(l->conn), tried, srv);
 		l->used = false;
 		return;
 	}
