@@ -440,10 +440,13 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 	struct me_pair *p;
 	char err[128], a[64], b[64];
 
-	if (me_collect(m->pl, m->npl, &info, err, sizeof(err)) || !info.connect_id_len ||
-	    !info.has_auth || info.nep != 1) {
-		logm(SS_IKE, L_INFO, "invalid connectivity check from %s: dropped",
-		     sa_str(from, a, sizeof(a)));
+	if (!me_collect(m->pl, m->npl, &info, err, sizeof(err)))
+		snprintf(err, sizeof(err), "%s", !info.connect_id_len ? "no ME_CONNECTID" :
+			 !info.has_auth ? "no ME_CONNECTAUTH" :
+			 info.nep != 1 ? "not exactly one ME_ENDPOINT" : "");
+	if (err[0]) {
+		logm(SS_IKE, L_INFO, "invalid connectivity check from %s (%s): dropped",
+		     sa_str(from, a, sizeof(a)), err);
 		return;
 	}
 	l = list_by_cid(info.connect_id, info.connect_id_len);
