@@ -46,7 +46,7 @@ fuzz-ike: fuzz/ike_msg_fuzz fuzz/ike_me_fuzz
 # kiked's host tests (TAP); `unit` may have other prerequisites elsewhere.
 IKE_UNIT_TESTS := selftests/unit/ike_unit.sh selftests/unit/ike_fuzz.sh \
 	selftests/unit/ike_charon.sh selftests/unit/ike_kiked.sh selftests/unit/me_unit.sh \
-	selftests/unit/me_conf.sh
+	selftests/unit/me_conf.sh selftests/unit/me_badinput.sh
 unit: unit-ike
 unit-ike: ike tools/kipsec
 	@for t in $(IKE_UNIT_TESTS); do echo "# $$t"; $$t; done; true

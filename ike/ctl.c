@@ -87,6 +87,8 @@ static void status(FILE *f, bool all)
 			c->ntrap);
 		fprintf(f, "%12s{%u}:   %s === %s\n", c->name, c->trap_reqid, l, r);
 	}
+	if (all)
+		me_status(f);
 	fprintf(f, "Security Associations:\n");
 	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next) {
 		char a[64], b[64], l[512], r[512];

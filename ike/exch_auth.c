@@ -42,9 +42,15 @@ int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 	size_t pl = prf_len(sa->s.prf);
 	struct buf oct = { 0 };
 	uint8_t key[64];
+	char peer[300] = "%any";
 	int ret = -1;
 
-	sec = secret_find(&g_conf, c->leftid, c->rightid[0] ? c->rightid : "%any");
+	/* rightid=%any: the identity the peer authenticates as. */
+	if (c->rightid[0] && strcmp(c->rightid, "%any"))
+		snprintf(peer, sizeof(peer), "%s", c->rightid);
+	else if (sa->peer_id_set)
+		id_str(&sa->peer_id, peer, sizeof(peer));
+	sec = secret_find(&g_conf, c->leftid, peer);
 	if (!sec) {
 		*why = "no PSK in the secrets file for these IDs";
 		return -1;
@@ -103,8 +109,7 @@ static int our_id(const struct conn *c, struct ike_id *id)
 	return id_from_string(c->leftid, id);
 }
 
-/* ID payload body (type, 3 reserved, data) into b; returns body offset. */
-static size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id)
+size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id)
 {
 	size_t s = mb_pl_begin(b, pltype);
 
@@ -230,6 +235,11 @@ int auth_request(struct ike_sa *sa)
 	buf_wipe(&auth);
 	if (!other_ikesa(sa))
 		mb_notify(&in, 0, N_INITIAL_CONTACT, NULL, 0);
+	if (c->mediation) {
+		/* A mediation connection: no CHILD_SA (me_client.c). */
+		me_cli_auth_put(sa, &in);
+		goto seal;
+	}
 	if (c->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa->child[0].spi_in = new_spi();
@@ -240,6 +250,7 @@ int auth_request(struct ike_sa *sa)
 	sa_write(&in, props, c->esp.n);
 	ts_write(&in, PL_TSI, &c->lsub);
 	ts_write(&in, PL_TSR, &c->rsub);
+seal:
 	if (ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, false, sa->next_msgid, &in,
 				PL_IDI, &out))
 		goto fail;
@@ -266,7 +277,7 @@ void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb)
 	     "/HMAC_SHA2_384_192" : "/HMAC_SHA2_512_256", i, r);
 }
 
-static int parse_id(const struct payload *p, struct ike_id *id)
+int parse_id(const struct payload *p, struct ike_id *id)
 {
 	if (!p || p->len < 4 || p->len - 4 > sizeof(id->data))
 		return -1;
@@ -361,6 +372,29 @@ static void send_auth_error(struct ike_sa *sa, uint16_t type)
 		ikesa_send_response(sa, &out);
 }
 
+int auth_put_idr(struct ike_sa *sa, struct msg_builder *in)
+{
+	struct conn *c = sa->conn;
+	struct ike_id myid;
+	struct buf auth = { 0 };
+	const char *why = "";
+	uint8_t method;
+	size_t idoff;
+
+	if (our_id(c, &myid))
+		return -1;
+	idoff = put_id(in, PL_IDR, &myid);
+	if (our_auth(sa, in->buf + idoff, in->len - idoff, &auth, &method, &why)) {
+		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate ourselves: %s", c->name, why);
+		return -1;
+	}
+	if (c->lpub)
+		cert_put_cert(in, c);
+	put_auth(in, method, &auth);
+	buf_wipe(&auth);
+	return 0;
+}
+
 int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct conn *c = sa->conn;
@@ -371,24 +405,27 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	struct ts_list ptsi, ptsr;
 	struct child_sa *ch = &sa->child[0];
 	struct msg_builder in, out;
-	struct ike_id gid, myid;
-	struct buf auth = { 0 };
-	uint8_t method;
-	size_t idoff;
-	const char *why = "";
+	struct ike_id gid;
 	int n;
 
-	if (parse_id(idi, &gid) || !sap || !tsi || !tsr ||
-	    ts_parse(tsi->body, tsi->len, &ptsi) || ts_parse(tsr->body, tsr->len, &ptsr)) {
+	if (parse_id(idi, &gid) || (!sa->me && (!sap || !tsi || !tsr ||
+	    ts_parse(tsi->body, tsi->len, &ptsi) || ts_parse(tsr->body, tsr->len, &ptsr)))) {
 		logm(SS_IKE, L_ERR, "conn %s: IKE_AUTH request lacks IDi, SA, TSi or TSr, or they are malformed",
 		     c->name);
 		send_auth_error(sa, N_INVALID_SYNTAX);
 		goto dead;
 	}
+	sa->peer_id = gid;
+	sa->peer_id_set = true;
 	if (check_peer_id(sa, &gid) || verify_auth(sa, true, m, idi, ap)) {
 		send_auth_error(sa, N_AUTHENTICATION_FAILED);
 		goto dead;
 	}
+	/* A mediation server's peers may share a NAT's address: its registry
+	 * goes by identity (me_server.c), INITIAL_CONTACT by address would
+	 * drop a neighbour's registration. */
+	if (sa->me)
+		return me_srv_auth(sa, m, &gid);
 	if (msg_notify(m, N_INITIAL_CONTACT))
 		initial_contact(sa);
 	n = sa_parse(sap->body, sap->len, off, CONF_MAX_PROPS * 2);
@@ -415,18 +452,9 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	ch->spi_out = get_u32be(chosen.spi);
 	ch->spi_in = new_spi();
 	put_u32be(chosen.spi, ch->spi_in);
-	if (our_id(c, &myid))
-		goto dead;
 	mb_init(&in);
-	idoff = put_id(&in, PL_IDR, &myid);
-	if (our_auth(sa, in.buf + idoff, in.len - idoff, &auth, &method, &why)) {
-		logm(SS_IKE, L_ERR, "conn %s: cannot authenticate ourselves: %s", c->name, why);
+	if (auth_put_idr(sa, &in))
 		goto dead;
-	}
-	if (c->lpub)
-		cert_put_cert(&in, c);
-	put_auth(&in, method, &auth);
-	buf_wipe(&auth);
 	if (ch->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
 	sa_write(&in, &chosen, 1);
@@ -483,6 +511,8 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 		id_str(&gid, g, sizeof(g));
 		logm(SS_IKE, L_INFO, "conn %s: IKE_SA established with '%s' (initiator)", c->name, g);
 	}
+	if (c->mediation)
+		return me_cli_established(sa, m);
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
 		if (msg_notify(m, errs[i].n)) {
 			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[i].why);

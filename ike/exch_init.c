@@ -51,6 +51,7 @@ static int init_send(struct ike_sa *sa)
 	mb_pl_end(&b, s);
 	put_sig_hashes(&b);
 	natt_put(&b, sa);
+	me_cli_init(sa, &b);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_i, b.buf, b.len))
 		return -1;
@@ -61,14 +62,22 @@ static int init_send(struct ike_sa *sa)
 
 int init_start(struct conn *c)
 {
+	if (c->mediated_by[0] || c->mediation)
+		return me_cli_start(c);
+	return init_start_at(c, &c->laddr, &c->raddr) ? 0 : -1;
+}
+
+struct ike_sa *init_start_at(struct conn *c, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *peer)
+{
 	struct ike_sa *sa = ikesa_new(c, true);
 	uint8_t n[NONCE_LEN];
 	char a[64];
 
 	if (!sa)
-		return -1;
-	sa->peer = c->raddr;
-	sa->local = c->laddr;
+		return NULL;
+	sa->peer = *peer;
+	sa->local = *local;
 	sa->dh_group = props_first_group(&c->ike);
 	if (rand_bytes(n, sizeof(n)) || buf_set(&sa->ni, n, sizeof(n)))
 		goto fail;
@@ -76,10 +85,10 @@ int init_start(struct conn *c)
 	     c->name, sa_str(&sa->peer, a, sizeof(a)), sa->dh_group);
 	if (init_send(sa))
 		goto fail;
-	return 0;
+	return sa;
 fail:
 	sa->state = ST_DEAD;
-	return -1;
+	return NULL;
 }
 
 static void send_plain_notify(const struct ike_msg *m,
@@ -281,6 +290,7 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 		cert_put_certreq(&b);
 	put_sig_hashes(&b);
 	natt_put(&b, sa);
+	me_srv_init(sa, m, &b);
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_r, b.buf, b.len))
 		goto fail;
@@ -363,6 +373,10 @@ int init_response(struct ike_sa *sa, struct ike_msg *m)
 	buf_wipe(&gir);
 	prop_str(&chosen, p, sizeof(p));
 	logm(SS_IKE, L_INFO, "conn %s: IKE_SA_INIT done, peer selected %s", c->name, p);
+	if (c->mediation && me_cli_init_response(sa, m)) {
+		sa->state = ST_DEAD;
+		return -1;
+	}
 	return auth_request(sa);
 bad:
 	logm(SS_IKE, L_ERR, "conn %s: malformed or unacceptable IKE_SA_INIT response (SA must be one of our proposals, KE of group %u)",

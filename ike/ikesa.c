@@ -68,6 +68,7 @@ void ikesa_free(struct ike_sa *sa)
 	buf_free(&sa->resp);
 	dh_free(sa->dh);
 	ccs_free(sa);
+	me_sa_gone(sa);
 	wipe(sa, sizeof(*sa));
 	free(sa);
 }

@@ -9,7 +9,8 @@
  * conf.c (ipsec.conf/ipsec.secrets), ikesa.c (state and keys),
  * exch_init.c, exch_auth.c, exch_info.c (one file per exchange),
  * net.c (sockets, timers, retransmission), natt.c (NAT traversal),
- * log.c and main.c; me.c/me.h (IKEv2 mediation payloads, pairs, registry:
+ * log.c and main.c; me.c/me.h (IKEv2 mediation payloads, pairs, registry),
+ * me_server.c and me_client.c (the mediation exchanges and checks;
  * Documentation/mediation.md).
  */
 #ifndef KIKED_H
@@ -381,6 +382,12 @@ struct ike_sa {
 	/* NAT traversal (natt.c): NAT_HERE/NAT_THERE from NAT-D, next keepalive. */
 	uint8_t nat;
 	double ka_at;
+	/* IKEv2 mediation (me_server.c): a mediation IKE_SA (ME_MEDIATION);
+	 * the peer's authenticated identity (PSK lookup with rightid=%any,
+	 * the server's registry). */
+	bool me;
+	bool peer_id_set;
+	struct ike_id peer_id;
 	struct ts_list want_tsi, want_tsr;
 	int ke_retries;
 	/* Lifetimes: rekey (soft) and hard deadlines of the IKE_SA. */
@@ -438,6 +445,9 @@ void ike_hdr_finish(struct msg_builder *b);
 
 /* ---- exchanges ---- */
 int init_start(struct conn *c);
+/* An IKE_SA of c from local to peer (a mediated one: me_client.c). */
+struct ike_sa *init_start_at(struct conn *c, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *peer);
 int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 		 const struct sockaddr_storage *to);
 int init_response(struct ike_sa *sa, struct ike_msg *m);
@@ -466,8 +476,45 @@ void child_log(struct ike_sa *sa, struct child_sa *ch, const char *verb);
 void log_no_proposal(const char *what, const char *conn,
 		     const struct proposal *off, int noff,
 		     const struct prop_list *conf, const char *conf_str);
+/* ID payload body (type, 3 reserved, data) into b; returns body offset. */
+size_t put_id(struct msg_builder *b, uint8_t pltype, const struct ike_id *id);
+int parse_id(const struct payload *p, struct ike_id *id);
+/* IDr, CERT and AUTH of our IKE_AUTH response into in; -1 after logging. */
+int auth_put_idr(struct ike_sa *sa, struct msg_builder *in);
 int psk_auth(struct ike_sa *sa, bool for_initiator, const uint8_t *idpl,
 	     size_t idlen, uint8_t *out, size_t *outlen, const char **why);
+
+/* ---- IKEv2 mediation exchanges (me_server.c) ---- */
+/* IKE_SA_INIT response of a mediation=yes conn: ME_MEDIATION. */
+void me_srv_init(struct ike_sa *sa, const struct ike_msg *m,
+		 struct msg_builder *b);
+/* IKE_AUTH of a mediation IKE_SA (no CHILD_SA), after authentication. */
+int me_srv_auth(struct ike_sa *sa, struct ike_msg *m, const struct ike_id *gid);
+/* An ME_CONNECT request on an established IKE_SA. */
+int me_request(struct ike_sa *sa, struct ike_msg *m);
+/* Sends one queued ME_CONNECT of sa (no request outstanding). */
+void me_send_queued(struct ike_sa *sa);
+/* sa is freed: unregister it, drop what was queued for it. */
+void me_sa_gone(struct ike_sa *sa);
+void me_status(void *file);
+/* Client (me_client.c): a mediated conn's start (through its mediation
+ * conn); the mediation IKE_SA's IKE_SA_INIT (ME_MEDIATION, or ME_CONNECTID
+ * on a mediated IKE_SA), its response (ME_MEDIATION, float to 4500), its
+ * IKE_AUTH request (server-reflexive endpoint request) and response. */
+int me_cli_start(struct conn *c);
+void me_cli_init(struct ike_sa *sa, struct msg_builder *b);
+int me_cli_init_response(struct ike_sa *sa, const struct ike_msg *m);
+void me_cli_auth_put(struct ike_sa *sa, struct msg_builder *in);
+int me_cli_established(struct ike_sa *sa, struct ike_msg *m);
+/* ME_CONNECT request/response on a client's mediation IKE_SA. */
+int me_cli_request(struct ike_sa *sa, struct ike_msg *m);
+void me_response(struct ike_sa *sa, struct ike_msg *m);
+/* An unencrypted INFORMATIONAL with zero SPIs: a connectivity check. */
+void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+void me_cli_timers(double t);
+/* An IKE_SA_INIT request carrying ME_CONNECTID: ends that checklist. */
+void me_cli_init_rx(const struct ike_msg *m);
 
 /* ---- certificates (cert.c) ---- */
 extern const char *g_cacerts;	/* trust anchors, --cacerts */

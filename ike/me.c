@@ -631,10 +631,6 @@ int me_conf_check(const struct config *cf, const char *file)
 				return -1;
 			}
 		}
-		logm(SS_CFG, L_ERR, "%s:%d: conn %s: %s: IKEv2 mediation is not implemented in kiked yet (Documentation/mediation.md); refusing the configuration",
-		     file, c->me_line, c->name,
-		     c->mediation ? "mediation=yes" : "mediated_by");
-		return -1;
 	}
 	return 0;
 }

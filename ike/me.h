@@ -200,14 +200,21 @@ uint64_t me_reg_lookup(const struct me_registry *r, const struct ike_id *id);
 uint64_t me_reg_request(struct me_registry *r, const struct ike_id *peer,
 			const struct ike_id *requester, bool callback);
 
+/* ---- exchanges (me_server.c, shared with me_client.c) ---- */
+/* Queues an ME_CONNECT request (ID_PEER peer, info's notifies) on IKE_SA
+ * to, sent when no other request of it is outstanding. */
+void me_enqueue(struct ike_sa *to, const struct ike_id *peer,
+		const struct me_info *info);
+/* The ME_CONNECT response to the current request of sa: empty or notify. */
+void me_respond(struct ike_sa *sa, uint16_t notify);
+
 /* ---- configuration (conf.c's hooks) ---- */
 /* mediation=, mediated_by=, me_peerid= of conn c at line: stored; -1 for a
  * mediation= value other than yes or no. */
 int me_conf_kv(struct conn *c, const char *key, const char *val, int line);
 /* After all conns are read: mediated_by names a mediation=yes conn, no
- * conn is both, me_peerid only with mediated_by; and, until kiked speaks
- * the exchanges, any conn using mediation is refused with its file:line.
- * 0, or -1 after logging why. */
+ * conn is both, me_peerid only with mediated_by.  0, or -1 after logging
+ * why. */
 int me_conf_check(const struct config *cf, const char *file);
 
 #endif

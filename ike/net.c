@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "kiked.h"
+#include "me.h"
 
 /* IKE port and NAT-T port, each for IPv4 and IPv6; fd -1 when unavailable. */
 static struct ike_sock {
@@ -328,6 +329,8 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m,
 		info_respond(sa, m);
 	else if (m->exch == EXCH_CREATE_CHILD_SA && sa->state == ST_ESTABLISHED)
 		ccs_respond(sa, m);
+	else if (m->exch == EXCH_ME_CONNECT && sa->state == ST_ESTABLISHED)
+		me_request(sa, m);
 }
 
 static void handle_response(struct ike_sa *sa, struct ike_msg *m,
@@ -363,6 +366,9 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m,
 	case EXCH_CREATE_CHILD_SA:
 		ccs_response(sa, m);
 		break;
+	case EXCH_ME_CONNECT:
+		me_response(sa, m);
+		break;
 	}
 }
 
@@ -381,6 +387,13 @@ void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 	}
 	from_initiator = m.flags & IKE_FLAG_I;
 	response = m.flags & IKE_FLAG_R;
+	if (m.exch == EXCH_INFORMATIONAL && !m.spi_i && !m.spi_r) {
+		me_check_rx(&m, from, to);	/* mediation connectivity check */
+		msg_free(&m);
+		return;
+	}
+	if (m.exch == EXCH_IKE_SA_INIT && !response && msg_notify(&m, N_ME_CONNECTID))
+		me_cli_init_rx(&m);
 	sa = ikesa_find(m.spi_i_b, m.spi_r_b, !from_initiator);
 	if (!sa && m.exch == EXCH_IKE_SA_INIT && !response && from_initiator &&
 	    m.msgid == 0) {
@@ -456,7 +469,10 @@ void net_timers(void)
 		if (sa->state == ST_ESTABLISHED)
 			child_timers(sa, t);
 		natt_timers(sa, t);
-		/* One request at a time: queued deletes, then rekeys, then DPD. */
+		/* One request at a time: mediation relays, queued deletes,
+		 * then rekeys, then DPD. */
+		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
+			me_send_queued(sa);
 		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
 			info_send_queued(sa);
 		if (sa->state == ST_ESTABLISHED && !sa->req_pending)
@@ -470,6 +486,7 @@ void net_timers(void)
 		    t - sa->last_rx > 30)
 			sa->state = ST_DEAD;
 	}
+	me_cli_timers(t);
 	ikesa_reap();
 }
 

@@ -106,3 +106,167 @@ me_wait() {
 	done
 	"$@" >/dev/null 2>&1
 }
+
+# ---- the seed's ipsec.conf/ipsec.secrets and charon on the lab's nodes ----
+# (me_strongswan.sh, me_kiked_server.sh).  Callers set D (per-run directory)
+# and T (scratch directory).
+conf_default='conn %default
+	ikelifetime=60m
+	keylife=20m
+	rekeymargin=3m
+	keyingtries=1
+	authby=secret
+	keyexchange=ikev2'
+
+# The seed's files, Internet addresses adapted (2.2.2.x -> 198.51.100.x).
+gw_conf() {	# $1: own number, $2: peer's number, $3: own LAN, $4: peer's LAN
+	cat <<-EOF
+	$conf_default
+	  dpdaction=restart
+	  dpddelay=60s
+	  left=%defaultroute
+	conn medsrv
+	  leftid=r$1@medsrv.org
+	  leftauth=psk
+	  right=$ME_INET.4
+	  rightid=r4@medsrv.org
+	  rightauth=psk
+	  mediation=yes
+	  auto=add
+	conn peer
+	  leftsubnet=$3
+	  leftid=r$1@bsdrp.net
+	  right=%any
+	  rightid=r$2@bsdrp.net
+	  rightsubnet=$4
+	  mediated_by=medsrv
+	  me_peerid=r$2@medsrv.org
+	  auto=start
+	EOF
+}
+srv_conf="config setup
+$conf_default
+	mobike=no
+	dpdaction=clear
+	dpddelay=60s
+conn medsrv
+	left=$ME_INET.4
+	leftid=r4@medsrv.org
+	leftauth=psk
+	right=%any
+	rightauth=psk
+	mediation=yes
+	auto=add"
+srv_secrets='r2@medsrv.org : PSK "MediaServerPassword"
+r6@medsrv.org : PSK "MediaServerPassword"'
+gw_secrets() {
+	printf '%s\n' "r$1@medsrv.org : PSK \"MediaServerPassword\"" \
+		'r2@bsdrp.net r6@bsdrp.net : PSK "IPsecPassword"'
+}
+
+# ss_start NODE CONF SECRETS: charon in NODE, its log (ike 2) in $D/NODE/full.log.
+ss_start() {
+	local d=$D/$1
+	mkdir -p "$d"
+	cat >"$d/strongswan.conf" <<-EOF
+	charon {
+		load_modular = yes
+		plugins {
+			include /etc/strongswan.d/charon/*.conf
+		}
+		filelog {
+			full {
+				path = $d/full.log
+				time_format = %T
+				default = 1
+				ike = 2
+			}
+		}
+	}
+	include /etc/strongswan.d/*.conf
+	EOF
+	STRONGSWAN_CONF=$d/strongswan.conf charon_start "$NS_PREFIX-$1" "$d" "$2" "$3" || return 1
+	echo "$CHARON_PID" >"$d/bg.pid"
+}
+ss_stop() {
+	local n
+	for n in R2 R4 R6; do
+		[ -f "$D/$n/bg.pid" ] || continue
+		CHARON_PID=$(cat "$D/$n/bg.pid") charon_stop "$NS_PREFIX-$n" "$D/$n"
+		rm -f "$D/$n/bg.pid"
+	done
+}
+# The gateway the checks look at (charon's view, or kiked's when that node
+# has kiked's control socket) and the far NAT's last octet.
+ME_GW=R2 ME_FAR=5
+peer_direct() {
+	if [ -S "$D/$ME_GW/k.ctl" ]; then
+		me_kipsec "$ME_GW" statusall | grep -q "peer: ESTABLISHED, [0-9.]*\[4500\]\.\.\.$ME_INET\.$ME_FAR\[4500\]"
+	else
+		charon_x "$D/$ME_GW" ipsec statusall peer | grep -q "peer\[[0-9]*\]: ESTABLISHED.*\.\.\.$ME_INET\.$ME_FAR\["
+	fi
+}
+peer_up() {
+	if [ -S "$D/$ME_GW/k.ctl" ]; then
+		me_kipsec "$ME_GW" status | grep -q 'peer{[0-9]*}: INSTALLED'
+	else
+		charon_x "$D/$ME_GW" ipsec status peer | grep -q 'peer{[0-9]*}: *INSTALLED'
+	fi
+}
+# pcap_count NS FILE FILTER
+pcap_count() { nsx "$1" tcpdump -nn -r "$2" "$3" 2>/dev/null | grep -c .; }
+# ESP-in-UDP: non-zero SPI where IKE has the zero non-ESP marker, longer
+# than a NAT-keepalive's single byte.
+ESPINUDP='udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0'
+tcp_ok() {
+	local sum
+	head -c 200000 /dev/urandom >"$T/blob"
+	nsx R7 timeout 20 socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T/rx",creat,trunc &
+	sleep 1
+	nsx R1 timeout 15 socat -u OPEN:"$T/blob" TCP:192.168.7.7:5001 || return 1
+	wait $! 2>/dev/null
+	sum=$(sha256sum <"$T/blob")
+	[ "$sum" = "$(sha256sum <"$T/rx")" ]
+}
+
+# me_direct_checks VARIANT CHECK TIMEOUT: the mediated tunnel as a user
+# checks it, R2 being charon (CHECK: tap_check, or tap_todo for a known
+# failure); stops the captures R4.pcap and R3.pcap (me_capture) of $D.
+me_direct_checks() {
+	local v=$1 chk=$2 tmo=$3 esp r4 clear
+	$chk "$v: mediated IKE_SA and CHILD_SA up on $ME_GW" me_wait "$tmo" peer_up
+	$chk "$v: $ME_GW's peer IKE_SA is direct to the far NAT $ME_INET.$ME_FAR" \
+		peer_direct
+	$chk "$v: R1 pings R7 through the tunnel" nsx R1 ping -c 3 -W 3 -i 0.3 192.168.7.7
+	$chk "$v: TCP transfer R1 -> R7 arrives intact (sha256)" tcp_ok
+	me_capture_stop
+	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port 4500 and udp dst port 4500 and $ESPINUDP")
+	$chk "$v: R1's traffic crossed R3's Internet side as ESP-in-UDP 4500->4500 to R5 ($esp packets)" \
+		test "$esp" -ge 6
+	r4=$(pcap_count R4 "$D/r4.pcap" "esp or ($ESPINUDP)")
+	tap_expect "$v: no ESP delivered to R4" 0 "$r4"
+	clear=$(pcap_count R3 "$D/r3.pcap" "(host 192.168.1.1 or host 192.168.7.7) and not udp")
+	tap_expect "$v: nothing of R1<->R7 in clear on the Internet" 0 "$clear"
+}
+
+# me_kiked_start NODE CONF SECRETS: kiked in NODE (KIKED), log in
+# $D/NODE/kiked.log, control socket $D/NODE/k.ctl; pid appended to ME_KIKED.
+ME_KIKED=()
+me_kiked_start() {
+	local d=$D/$1
+	mkdir -p "$d"
+	printf '%s\n' "$2" >"$d/k.conf"
+	printf '%s\n' "$3" >"$d/k.secrets"
+	chmod 600 "$d/k.secrets"
+	nsx "$1" "$KIKED" --conf "$d/k.conf" --secrets "$d/k.secrets" \
+		--ctl "$d/k.ctl" --foreground --debug ike=2 >"$d/kiked.log" 2>&1 &
+	ME_KIKED+=($!)
+	me_wait 10 test -S "$d/k.ctl"
+}
+me_kiked_stop() {
+	local p
+	for p in "${ME_KIKED[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	ME_KIKED=()
+}
+# me_kipsec NODE ARGS...: kipsec against NODE's kiked.
+me_kipsec() { local n=$1; shift; nsx "$n" "$KIPSEC" --ctl "$D/$n/k.ctl" "$@"; }

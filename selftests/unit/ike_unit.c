@@ -20,6 +20,7 @@ static int n, failed;
 double now(void) { return 0; }
 void child_uninstall_all(struct ike_sa *sa) { (void)sa; }
 void ccs_free(struct ike_sa *sa) { (void)sa; }
+void me_sa_gone(struct ike_sa *sa) { (void)sa; }
 int net_send(const struct sockaddr_storage *from, const struct sockaddr_storage *to,
 	     const void *p, size_t len) { (void)from; (void)to; (void)p; (void)len; return 0; }
 

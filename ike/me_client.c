@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IKEv2 mediation client (Documentation/mediation.md, strongSwan's
+ * behaviour).  A conn with mediated_by= starts through its mediation conn:
+ * that IKE_SA carries ME_MEDIATION, floats to port 4500 whether or not
+ * there is a NAT, has no CHILD_SA, and asks the server for our
+ * server-reflexive endpoint.  Once it is up, the mediated conn sends
+ * ME_CONNECT (ID_PEER = me_peerid, a connect ID, our key, ME_CALLBACK and our
+ * endpoints: the mediation IKE_SA's local address and the server-reflexive
+ * one, port 4500).  The relayed answer gives the peer's key and endpoints;
+ * both sides then run connectivity checks over the endpoint pairs (me.c
+ * builds them in charon's order), unencrypted INFORMATIONALs with zero SPIs
+ * signed with ME_CONNECTAUTH, one new check per timer tick, triggered
+ * checks first, charon's retransmission schedule.  The side that sent the
+ * first ME_CONNECT initiates the mediated IKE_SA over the best valid pair
+ * from port 4500, with ME_CONNECTID in its IKE_SA_INIT (which ends the
+ * peer's checklist); the CHILD_SA then goes into kipsec as ESP in UDP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "me.h"
+
+#define ME_LISTS	4
+#define ME_WAIT_FINISH	1.0	/* s after the first valid pair (charon) */
+/* A checklist answers the peer's checks this long (charon's last
+ * retransmission comes 65 s after its first check). */
+#define ME_LIST_LIFE	90.0
+/* How long the ME_CONNECT initiator waits for the peer's own mediated
+ * IKE_SA when the peer also sent ME_CONNECT (s). */
+#define ME_DEFER	5.0
+
+struct me_list {
+	bool used, initiator, checking;
+	struct conn *conn;		/* the mediated conn */
+	struct ike_sa *direct;		/* our mediated IKE_SA, once started */
+	uint8_t cid[ME_ID_MAX];
+	size_t cid_len;
+	uint8_t key[ME_CONNECTKEY_LEN];
+	uint8_t pkey[ME_KEY_MAX];
+	size_t pkey_len;
+	int nours, ntheirs, npairs, ntrig;
+	struct me_endpoint ours[ME_MAX_ENDPOINTS], theirs[ME_MAX_ENDPOINTS];
+	struct me_pair pairs[ME_MAX_PAIRS];
+	double rtx_at[ME_MAX_PAIRS];
+	int trig[ME_MAX_PAIRS];
+	double next_at, valid_at, started;
+};
+
+static struct me_list lists[ME_LISTS];
+
+/* Per mediation conn: the server-reflexive endpoint it reported. */
+static struct {
+	const struct conn *conn;
+	struct sockaddr_storage srflx, base;
+} srflx[ME_LISTS];
+
+static struct conn *conn_named(const char *name)
+{
+	for (int i = 0; i < g_conf.nconns; i++)
+		if (!strcmp(g_conf.conns[i].name, name))
+			return &g_conf.conns[i];
+	return NULL;
+}
+
+static struct ike_sa *med_sa(const struct conn *m)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == m && sa->initiator && sa->state == ST_ESTABLISHED)
+			return sa;
+	return NULL;
+}
+
+/* An established IKE_SA of c, either role. */
+static bool conn_up(const struct conn *c)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == c && sa->state == ST_ESTABLISHED)
+			return true;
+	return false;
+}
+
+static bool med_sa_pending(const struct conn *m)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == m && sa->state != ST_DEAD)
+			return true;
+	return false;
+}
+
+static const char *peerid(const struct conn *c)
+{
+	return c->me_peerid[0] ? c->me_peerid : c->rightid;
+}
+
+/* The source address the routing table picks towards dst. */
+static int route_src(const struct sockaddr_storage *dst, struct sockaddr_storage *src)
+{
+	socklen_t l = sizeof(*src);
+	int fd = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!connect(fd, (const struct sockaddr *)dst,
+		     dst->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		     sizeof(struct sockaddr_in6)) &&
+	    !getsockname(fd, (struct sockaddr *)src, &l))
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* ---- the mediation IKE_SA ---- */
+void me_cli_init(struct ike_sa *sa, struct msg_builder *b)
+{
+	if (sa->conn->mediation) {
+		me_put_flag(b, N_ME_MEDIATION);
+		return;
+	}
+	for (int i = 0; i < ME_LISTS; i++)
+		if (lists[i].used && lists[i].direct == sa)
+			mb_notify(b, 0, N_ME_CONNECTID, lists[i].cid, lists[i].cid_len);
+}
+
+int me_cli_init_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	char a[64], b[64];
+
+	if (!msg_notify(m, N_ME_MEDIATION)) {
+		logm(SS_IKE, L_ERR, "conn %s: the server did not return ME_MEDIATION: it is no mediation server (mediation=yes on its conn?)",
+		     sa->conn->name);
+		return -1;
+	}
+	/* Always on 4500: the mediated IKE_SA uses the same local port. */
+	ss_set_port(&sa->local, g_natt_port);
+	ss_set_port(&sa->peer, g_natt_port);
+	logm(SS_IKE, L_INFO, "conn %s: mediation connection on UDP port %u: %s...%s",
+	     sa->conn->name, g_natt_port, sa_str(&sa->local, a, sizeof(a)),
+	     sa_str(&sa->peer, b, sizeof(b)));
+	return 0;
+}
+
+void me_cli_auth_put(struct ike_sa *sa, struct msg_builder *in)
+{
+	struct me_endpoint ep = { .prio = me_prio(ME_EP_SERVER_REFLEXIVE, 0xffff),
+				  .type = ME_EP_SERVER_REFLEXIVE };
+
+	me_put_endpoint(in, &ep);	/* the request: no address */
+}
+
+static void send_connect(struct me_list *l, struct ike_sa *msa, bool response);
+
+int me_cli_established(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct me_info info;
+	char err[128], a[64];
+	int slot = -1;
+
+	if (me_collect(m->pl, m->npl, &info, err, sizeof(err)))
+		logm(SS_IKE, L_WARN, "conn %s: malformed ME_* notify from the server: %s",
+		     sa->conn->name, err);
+	else if (info.nep && info.ep[0].type == ME_EP_SERVER_REFLEXIVE &&
+		 info.ep[0].addr.ss_family) {
+		for (int i = 0; i < ME_LISTS; i++)
+			if (srflx[i].conn == sa->conn || (!srflx[i].conn && slot < 0))
+				slot = i;
+		if (slot >= 0) {
+			srflx[slot].conn = sa->conn;
+			srflx[slot].srflx = info.ep[0].addr;
+			srflx[slot].base = sa->local;
+		}
+		logm(SS_IKE, L_INFO, "conn %s: the server sees us as %s (server-reflexive endpoint)",
+		     sa->conn->name, sa_str(&info.ep[0].addr, a, sizeof(a)));
+	}
+	logm(SS_IKE, L_INFO, "conn %s: mediation connection up", sa->conn->name);
+	/* The mediated conns waiting for it. */
+	for (int i = 0; i < g_conf.nconns; i++) {
+		struct conn *c = &g_conf.conns[i];
+
+		if (c->mediated_by[0] && !strcmp(c->mediated_by, sa->conn->name) &&
+		    c->auto_mode == AUTO_START)
+			me_cli_start(c);
+	}
+	return 0;
+}
+
+/* ---- ME_CONNECT ---- */
+static void gather(struct me_list *l, struct ike_sa *msa)
+{
+	l->nours = 0;
+	me_endpoint_set(&l->ours[l->nours++], ME_EP_HOST, &msa->local, NULL);
+	for (int i = 0; i < ME_LISTS; i++)
+		if (srflx[i].conn == msa->conn && !me_addr_eq(&srflx[i].srflx, &msa->local, true))
+			me_endpoint_set(&l->ours[l->nours++], ME_EP_SERVER_REFLEXIVE,
+					&srflx[i].srflx, &srflx[i].base);
+}
+
+static void send_connect(struct me_list *l, struct ike_sa *msa, bool response)
+{
+	struct me_info info = { .callback = !response, .response = response };
+	struct ike_id peer;
+
+	if (id_from_string(peerid(l->conn), &peer)) {
+		logm(SS_CFG, L_ERR, "conn %s: me_peerid=%s: cannot encode", l->conn->name,
+		     peerid(l->conn));
+		return;
+	}
+	memcpy(info.connect_id, l->cid, l->cid_len);
+	info.connect_id_len = l->cid_len;
+	memcpy(info.connect_key, l->key, sizeof(l->key));
+	info.connect_key_len = sizeof(l->key);
+	info.nep = l->nours;
+	memcpy(info.ep, l->ours, sizeof(l->ours[0]) * l->nours);
+	logm(SS_IKE, L_INFO, "conn %s: sending ME_CONNECT%s for '%s' (%d endpoints)",
+	     l->conn->name, response ? " response" : "", peerid(l->conn), l->nours);
+	me_enqueue(msa, &peer, &info);
+}
+
+static struct me_list *list_new(struct conn *c)
+{
+	for (int i = 0; i < ME_LISTS; i++)
+		if (!lists[i].used || now() - lists[i].started > ME_LIST_LIFE) {
+			memset(&lists[i], 0, sizeof(lists[i]));
+			lists[i].used = true;
+			lists[i].conn = c;
+			lists[i].started = now();
+			rand_bytes(lists[i].key, sizeof(lists[i].key));
+			return &lists[i];
+		}
+	return NULL;
+}
+
+/* The mediation conn m's IKE_SA; left=%defaultroute: from the route's
+ * source address (NAT detection needs one). */
+static int med_start(struct conn *m)
+{
+	struct sockaddr_storage local = m->laddr;
+
+	if (!local.ss_family && route_src(&m->raddr, &local)) {
+		logm(SS_IKE, L_ERR, "conn %s: no route to the mediation server", m->name);
+		return -1;
+	}
+	ss_set_port(&local, g_ike_port);
+	return init_start_at(m, &local, &m->raddr) ? 0 : -1;
+}
+
+int me_cli_start(struct conn *c)
+{
+	struct conn *m = c->mediation ? c : conn_named(c->mediated_by);
+	struct ike_sa *msa;
+	struct me_list *l;
+
+	if (!m)
+		return -1;
+	if (c == m)	/* `up`, DPD restart of the mediation conn itself */
+		return m->raddr.ss_family ? med_start(m) : -1;
+	if (conn_up(c)) {
+		/* Already up (a mediation IKE_SA that came back, a callback):
+		 * nothing to mediate. */
+		logm(SS_IKE, L_DBG, "conn %s: mediated IKE_SA up, not mediating", c->name);
+		return 0;
+	}
+	msa = med_sa(m);
+	if (!msa) {
+		if (med_sa_pending(m))
+			return 0;	/* me_cli_established starts us */
+		logm(SS_IKE, L_INFO, "conn %s: bringing up mediation connection %s first",
+		     c->name, m->name);
+		return med_start(m);
+	}
+	l = list_new(c);
+	if (!l)
+		return -1;
+	l->initiator = true;
+	l->cid_len = ME_CONNECTID_LEN;
+	rand_bytes(l->cid, l->cid_len);
+	gather(l, msa);
+	send_connect(l, msa, false);
+	return 0;
+}
+
+static struct me_list *list_by_cid(const uint8_t *cid, size_t len)
+{
+	for (int i = 0; i < ME_LISTS; i++)
+		if (lists[i].used && lists[i].cid_len == len && !memcmp(lists[i].cid, cid, len))
+			return &lists[i];
+	return NULL;
+}
+
+static struct conn *conn_for_peer(const struct ike_sa *msa, const struct ike_id *peer)
+{
+	for (int i = 0; i < g_conf.nconns; i++) {
+		struct conn *c = &g_conf.conns[i];
+		struct ike_id id;
+
+		if (c->mediated_by[0] && !strcmp(c->mediated_by, msa->conn->name) &&
+		    !id_from_string(peerid(c), &id) && me_id_eq(&id, peer))
+			return c;
+	}
+	return NULL;
+}
+
+static void start_checks(struct me_list *l, const struct me_info *info)
+{
+	char a[64], b[64];
+
+	memcpy(l->pkey, info->connect_key, info->connect_key_len);
+	l->pkey_len = info->connect_key_len;
+	l->ntheirs = 0;
+	for (int i = 0; i < info->nep; i++)
+		if (info->ep[i].addr.ss_family)
+			l->theirs[l->ntheirs++] = info->ep[i];
+	l->npairs = me_pairs_build(l->ours, l->nours, l->theirs, l->ntheirs,
+				   l->initiator, l->pairs, ME_MAX_PAIRS);
+	for (int i = 0; i < l->npairs; i++)
+		logm(SS_IKE, L_INFO, "conn %s: endpoint pair %u: %s - %s", l->conn->name,
+		     l->pairs[i].id, sa_str(&l->pairs[i].local, a, sizeof(a)),
+		     sa_str(&l->pairs[i].remote, b, sizeof(b)));
+	l->checking = true;
+	l->next_at = now();
+}
+
+int me_cli_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	const struct payload *idp = msg_find(m, PL_ID_PEER);
+	struct ike_id peer;
+	struct me_info info;
+	struct me_list *l;
+	struct conn *c;
+	char err[128];
+
+	if (!idp || parse_id(idp, &peer) ||
+	    me_collect(m->pl, m->npl, &info, err, sizeof(err)) ||
+	    me_connect_complete(&info, err, sizeof(err))) {
+		logm(SS_IKE, L_WARN, "conn %s: malformed ME_CONNECT from the server: INVALID_SYNTAX",
+		     sa->conn->name);
+		me_respond(sa, N_INVALID_SYNTAX);
+		return -1;
+	}
+	c = conn_for_peer(sa, &peer);
+	if (!c) {
+		logm(SS_IKE, L_WARN, "conn %s: ME_CONNECT for a peer no mediated_by=%s conn names: ME_CONNECT_FAILED",
+		     sa->conn->name, sa->conn->name);
+		me_respond(sa, N_ME_CONNECT_FAILED);
+		return 0;
+	}
+	me_respond(sa, 0);
+	if (!info.connect_id_len) {
+		logm(SS_IKE, L_INFO, "conn %s: ME_CALLBACK: '%s' is online now", c->name, peerid(c));
+		return me_cli_start(c);
+	}
+	if (info.response) {
+		l = list_by_cid(info.connect_id, info.connect_id_len);
+		if (!l || !l->initiator) {
+			logm(SS_IKE, L_WARN, "conn %s: ME_CONNECT response with an unknown connect ID: ignored",
+			     c->name);
+			return 0;
+		}
+		logm(SS_IKE, L_INFO, "conn %s: '%s' answered ME_CONNECT: checking connectivity",
+		     c->name, peerid(c));
+		start_checks(l, &info);
+		return 0;
+	}
+	/* The peer's request, relayed: we answer with ours and check. */
+	l = list_new(c);
+	if (!l)
+		return 0;
+	memcpy(l->cid, info.connect_id, info.connect_id_len);
+	l->cid_len = info.connect_id_len;
+	gather(l, sa);
+	send_connect(l, sa, true);
+	start_checks(l, &info);
+	return 0;
+}
+
+void me_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	if (msg_notify(m, N_ME_CONNECT_FAILED))
+		logm(SS_IKE, L_INFO, "conn %s: the mediated peer is not online: waiting for the server's ME_CALLBACK",
+		     sa->conn->name);
+}
+
+/* ---- connectivity checks ---- */
+static void send_check(struct me_list *l, const struct me_pair *p, uint32_t msgid,
+		       bool request, const struct me_endpoint *ep)
+{
+	static const uint8_t zero[8];
+	uint8_t raw[ME_ENDPOINT_MAX_LEN], auth[ME_AUTH_LEN];
+	struct msg_builder b;
+	size_t rl = me_endpoint_encode(ep, raw);
+
+	ike_hdr(&b, zero, zero, PL_NONE, EXCH_INFORMATIONAL,
+		request ? IKE_FLAG_I : IKE_FLAG_R, msgid);
+	mb_notify(&b, 0, N_ME_CONNECTID, l->cid, l->cid_len);
+	mb_notify(&b, 0, N_ME_ENDPOINT, raw, rl);
+	if (me_connectauth(msgid, l->cid, l->cid_len, raw, rl, l->key, sizeof(l->key), auth))
+		return;
+	mb_notify(&b, 0, N_ME_CONNECTAUTH, auth, sizeof(auth));
+	ike_hdr_finish(&b);
+	net_send(&p->local, &p->remote, b.buf, b.len);
+}
+
+static void check_request(struct me_list *l, struct me_pair *p)
+{
+	struct me_endpoint ep = { .prio = me_prio(ME_EP_PEER_REFLEXIVE, 0xffff),
+				  .type = ME_EP_PEER_REFLEXIVE };
+
+	p->state = ME_IN_PROGRESS;
+	send_check(l, p, p->id, true, &ep);
+}
+
+static struct me_pair *pair_by(struct me_list *l, const struct sockaddr_storage *local,
+			       const struct sockaddr_storage *remote)
+{
+	for (int i = 0; i < l->npairs; i++)
+		if (me_addr_eq(&l->pairs[i].local, local, true) &&
+		    me_addr_eq(&l->pairs[i].remote, remote, true))
+			return &l->pairs[i];
+	return NULL;
+}
+
+static void trigger(struct me_list *l, struct me_pair *p)
+{
+	for (int i = 0; i < l->ntrig; i++)
+		if (l->trig[i] == p - l->pairs)
+			return;
+	if (l->ntrig < ME_MAX_PAIRS)
+		l->trig[l->ntrig++] = (int)(p - l->pairs);
+	p->state = ME_WAITING;
+	l->checking = true;
+}
+
+void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to)
+{
+	struct me_info info;
+	struct me_list *l;
+	struct me_pair *p;
+	char err[128], a[64], b[64];
+
+	if (!me_collect(m->pl, m->npl, &info, err, sizeof(err)))
+		snprintf(err, sizeof(err), "%s", !info.connect_id_len ? "no ME_CONNECTID" :
+			 !info.has_auth ? "no ME_CONNECTAUTH" :
+			 info.nep != 1 ? "not exactly one ME_ENDPOINT" : "");
+	if (err[0]) {
+		logm(SS_IKE, L_INFO, "invalid connectivity check from %s (%s): dropped",
+		     sa_str(from, a, sizeof(a)), err);
+		return;
+	}
+	l = list_by_cid(info.connect_id, info.connect_id_len);
+	if (!l || !l->pkey_len) {
+		logm(SS_IKE, L_INFO, "connectivity check from %s for an unknown connect ID: dropped",
+		     sa_str(from, a, sizeof(a)));
+		return;
+	}
+	if (!me_connectauth_ok(m->msgid, &info, l->pkey, l->pkey_len)) {
+		logm(SS_IKE, L_WARN, "conn %s: connectivity check from %s failed ME_CONNECTAUTH verification: dropped",
+		     l->conn->name, sa_str(from, a, sizeof(a)));
+		return;
+	}
+	if (!(m->flags & IKE_FLAG_R)) {
+		struct me_endpoint ep;
+
+		p = pair_by(l, to, from);
+		if (!p && l->npairs < ME_MAX_PAIRS) {
+			/* A peer-reflexive endpoint: a new pair. */
+			p = &l->pairs[l->npairs];
+			memset(p, 0, sizeof(*p));
+			p->id = (uint32_t)++l->npairs;
+			p->local = *to;
+			p->remote = *from;
+			p->remote_type = ME_EP_PEER_REFLEXIVE;
+			p->prio = me_pair_prio(info.ep[0].prio, info.ep[0].prio);
+			logm(SS_IKE, L_INFO, "conn %s: peer-reflexive endpoint %s: pair %u",
+			     l->conn->name, sa_str(from, a, sizeof(a)), p->id);
+		}
+		if (p && p->state != ME_SUCCEEDED) {
+			if (p->state == ME_IN_PROGRESS)
+				p->retransmitted = ME_MAX_RETRANS;
+			trigger(l, p);
+		}
+		me_endpoint_set(&ep, ME_EP_PEER_REFLEXIVE, from, NULL);
+		ep.prio = info.ep[0].prio;
+		send_check(l, &(struct me_pair){ .local = *to, .remote = *from },
+			   m->msgid, false, &ep);
+		return;
+	}
+	for (int i = 0; i < l->npairs; i++) {
+		p = &l->pairs[i];
+		if (p->id != m->msgid)
+			continue;
+		if (me_addr_eq(&p->local, to, true) && me_addr_eq(&p->remote, from, true) &&
+		    p->state != ME_SUCCEEDED) {
+			p->state = ME_SUCCEEDED;
+			if (!l->valid_at)
+				l->valid_at = now();
+			logm(SS_IKE, L_INFO, "conn %s: endpoint pair %u is valid: %s - %s (the peer sees us as %s)",
+			     l->conn->name, p->id, sa_str(&p->local, a, sizeof(a)),
+			     sa_str(&p->remote, b, sizeof(b)),
+			     sa_str(&info.ep[0].addr, err, sizeof(err)));
+		}
+	}
+}
+
+void me_cli_init_rx(const struct ike_msg *m)
+{
+	const struct payload *p = msg_notify(m, N_ME_CONNECTID);
+	const uint8_t *d;
+	size_t len;
+	uint16_t t;
+	struct me_list *l;
+
+	if (!p || me_notify_split(p, &t, &d, &len))
+		return;
+	l = list_by_cid(d, len);
+	if (l && !l->initiator && l->checking) {
+		logm(SS_IKE, L_INFO, "conn %s: the peer initiates the mediated IKE_SA: checks done",
+		     l->conn->name);
+		/* Kept (ME_LIST_LIFE): our own checklist then defers to it. */
+		l->checking = false;
+	}
+}
+
+static bool mediated_sa(const struct conn *c)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == c && sa->state != ST_DEAD)
+			return true;
+	return false;
+}
+
+/*
+ * The peer sent its own ME_CONNECT for c and will initiate over it: wait
+ * ME_DEFER for it (charon initiates at once), and longer when its connect
+ * ID is above ours (two kikeds: the higher ID initiates).
+ */
+static bool defer_to_peer(const struct me_list *l)
+{
+	double waited = now() - l->valid_at;
+
+	for (int i = 0; i < ME_LISTS; i++) {
+		const struct me_list *o = &lists[i];
+
+		if (!o->used || o->initiator || o->conn != l->conn || !o->pkey_len)
+			continue;
+		if (waited < ME_DEFER)
+			return true;
+		if (waited < 6 * ME_DEFER && o->cid_len == l->cid_len &&
+		    memcmp(o->cid, l->cid, l->cid_len) > 0)
+			return true;
+	}
+	return false;
+}
+
+static void finish(struct me_list *l)
+{
+	struct me_pair *best = NULL;
+	char a[64], b[64];
+
+	for (int i = 0; i < l->npairs; i++)
+		if (l->pairs[i].state == ME_SUCCEEDED &&
+		    (!best || l->pairs[i].prio > best->prio))
+			best = &l->pairs[i];
+	/*
+	 * Both ends sent ME_CONNECT (auto=start on both): two checklists, and
+	 * charon initiates over its own.  One mediated IKE_SA is enough: wait
+	 * for the peer's, initiate ours only if it does not come.
+	 */
+	if (best && l->initiator && defer_to_peer(l))
+		return;
+	l->checking = false;
+	if (best && l->initiator && mediated_sa(l->conn)) {
+		logm(SS_IKE, L_INFO, "conn %s: the peer already set up the mediated IKE_SA: not initiating another",
+		     l->conn->name);
+		l->used = false;
+		return;
+	}
+	if (!best && !l->initiator)
+		return;
+	if (!best) {
+		char tried[512] = "", srv[64] = "?";
+		size_t o = 0;
+
+		for (int i = 0; i < l->npairs && o < sizeof(tried); i++)
+			o += (size_t)snprintf(tried + o, sizeof(tried) - o, "%s%s -> %s",
+					      i ? ", " : "",
+					      sa_str(&l->pairs[i].local, a, sizeof(a)),
+					      sa_str(&l->pairs[i].remote, b, sizeof(b)));
+		for (int i = 0; i < l->nours; i++)
+			if (l->ours[i].type == ME_EP_SERVER_REFLEXIVE)
+				sa_str(&l->ours[i].addr, srv, sizeof(srv));
+		logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: no answer on any endpoint pair (tried %s); the server saw us as %s, the peer's checks never reached us: a NAT on the way changed the port or dropped them; the NATs must preserve the source port or map endpoint-independently (Documentation/mediation.md)",
+		     l->conn->name, peerid(l->conn), tried, srv);
+		l->used = false;
+		return;
+	}
+	if (!l->initiator)
+		return;		/* answers checks until the peer initiates */
+	logm(SS_IKE, L_INFO, "conn %s: establishing the mediated IKE_SA over %s - %s",
+	     l->conn->name, sa_str(&best->local, a, sizeof(a)), sa_str(&best->remote, b, sizeof(b)));
+	l->direct = init_start_at(l->conn, &best->local, &best->remote);
+	l->used = false;
+}
+
+void me_cli_timers(double t)
+{
+	for (int i = 0; i < ME_LISTS; i++) {
+		struct me_list *l = &lists[i];
+		bool busy = false;
+
+		if (l->used && t - l->started > ME_LIST_LIFE)
+			l->used = false;
+		if (!l->used || !l->checking)
+			continue;
+		for (int j = 0; j < l->npairs; j++) {
+			struct me_pair *p = &l->pairs[j];
+
+			if (p->state == ME_IN_PROGRESS && t >= l->rtx_at[j]) {
+				unsigned int rto = me_check_rto(++p->retransmitted);
+
+				if (!rto) {
+					p->state = ME_FAILED;
+					continue;
+				}
+				check_request(l, p);
+				l->rtx_at[j] = t + rto / 1000.0;
+			}
+			busy |= p->state == ME_WAITING || p->state == ME_IN_PROGRESS;
+		}
+		if (t >= l->next_at) {
+			struct me_pair *p = NULL;
+
+			if (l->ntrig) {
+				p = &l->pairs[l->trig[0]];
+				memmove(l->trig, l->trig + 1, sizeof(l->trig[0]) * --l->ntrig);
+			} else {
+				for (int j = 0; j < l->npairs && !p; j++)
+					if (l->pairs[j].state == ME_WAITING)
+						p = &l->pairs[j];
+			}
+			if (p) {
+				p->retransmitted = 0;
+				check_request(l, p);
+				l->rtx_at[p - l->pairs] = t + ME_CHECK_INTERVAL / 1000.0;
+				busy = true;
+			}
+			l->next_at = t + ME_CHECK_INTERVAL / 1000.0;
+		}
+		if ((l->initiator && l->valid_at && t - l->valid_at >= ME_WAIT_FINISH) ||
+		    (!busy && l->npairs))
+			finish(l);
+	}
+}

@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Issue 7: the all-kiked mediation lab.  The seed's lab
+# (selftests/net/me_lab.bash) with home-router NATs and kiked on all three
+# roles with the seed's files (addresses adapted): mediation server on R4,
+# gateways R2 and R6.  Asserted: both gateways registered (R4's statusall),
+# one mediated IKE_SA between R2 and R6 (both sent ME_CONNECT: the higher
+# connect ID initiates, the other waits for it), directly between the NATs
+# on port 4500 with the CHILD_SA in kipsec; R1 pings R7, a TCP transfer
+# arrives with the same SHA-256, ESP-in-UDP between the NATs, no ESP at R4,
+# nothing in clear.
+set -u
+cd "$(dirname "$0")/../.."
+. selftests/lib.sh
+. selftests/net/me_lab.bash
+KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
+T=$(mktemp -d /tmp/me_ka.XXXXXX)
+
+if ! command -v nft >/dev/null || ! command -v tcpdump >/dev/null ||
+   [ ! -x "$KIKED" ] || [ ! -x "$KIPSEC" ]; then
+	echo "1..0 # SKIP needs nft, tcpdump, ike/kiked and tools/kipsec"
+	exit $KSFT_SKIP
+fi
+need_modules veth bridge nf_tables nft_masq nf_nat nf_conntrack
+
+cleanup() {
+	me_capture_stop
+	me_kiked_stop
+	ns_cleanup
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+registered() {	# $1: gateway number, $2: its NAT's number
+	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
+}
+both_registered() { registered 2 3 && registered 6 5; }
+one_sa() {	# exactly one mediated IKE_SA on R2 and on R6
+	[ "$(me_kipsec R2 status | grep -c '^ *peer: ESTABLISHED')" = 1 ] &&
+		[ "$(me_kipsec R6 status | grep -c '^ *peer: ESTABLISHED')" = 1 ]
+}
+
+v=home NS_PREFIX=meka$$ D=$T/$v ME_GW=R2 ME_FAR=5
+me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
+mkdir -p "$D"
+me_capture R4 to-inet "$D/r4.pcap"
+me_capture R3 to-inet "$D/r3.pcap"
+tap_check "$v: kiked started on R4 (mediation server)" me_kiked_start R4 "$srv_conf" "$srv_secrets"
+tap_check "$v: kiked started on R2" \
+	me_kiked_start R2 "$(gw_conf 2 6 192.168.1.0/24 192.168.7.0/24)" "$(gw_secrets 2)"
+tap_check "$v: kiked started on R6" \
+	me_kiked_start R6 "$(gw_conf 6 2 192.168.7.0/24 192.168.1.0/24)" "$(gw_secrets 6)"
+tap_check "$v: R4 lists r2 and r6 online at their NATs' port 4500" \
+	me_wait 60 both_registered
+me_direct_checks "$v" tap_check 90
+tap_check "$v: one mediated IKE_SA on R2 and on R6" one_sa
+{
+	for n in R2 R6; do
+		echo "kiked on $n:"
+		me_kipsec $n statusall | grep -E '^ *(peer|medsrv)[:{]' | head -12
+		grep -E 'pair .* valid|establishing|already set up|peer initiates|ME_CALLBACK|not online' "$D/$n/kiked.log" | head -10
+	done
+} | sed 's/^/# /'
+tap_done
