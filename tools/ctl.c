@@ -12,8 +12,6 @@
 #include <sys/un.h>
 #include "kipsec.h"
 
-#define CTL_DEFAULT "/run/kipsec/kiked.ctl"
-
 int cmd_ctl(int argc, char **argv)
 {
 	const char *path = opts.ctl ? opts.ctl : CTL_DEFAULT;

@@ -37,6 +37,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_setkey(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+/* kiked's control socket when --ctl is not given. */
+#define CTL_DEFAULT "/run/kipsec/kiked.ctl"
 int cmd_ctl(int argc, char **argv);
 int cmd_encap(int argc, char **argv);
 

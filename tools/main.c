@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "kipsec.h"
 
 struct kopts opts;
@@ -47,10 +48,29 @@ static const struct kcmd commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-/* kipsec status: the kernel's SAs and policies, or kiked's view with --ctl. */
+/*
+ * kipsec status: kiked's view with --ctl; else the kernel's SAs and
+ * policies, followed by kiked's IKE_SAs when a kiked answers on the default
+ * control socket (not in JSON output, which is the kernel's listing alone).
+ */
 static int cmd_status(int argc, char **argv)
 {
-	return opts.ctl ? cmd_ctl(argc, argv) : cmd_show(argc, argv);
+	char *ctl_argv[] = { "status", NULL };
+	struct stat st;
+	int ret;
+
+	if (opts.ctl)
+		return cmd_ctl(argc, argv);
+	ret = cmd_show(argc, argv);
+	if (ret != EXIT_OK || wants_help(argc, argv) || opts.json ||
+	    stat(CTL_DEFAULT, &st) || !S_ISSOCK(st.st_mode))
+		return ret;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-j"))
+			return ret;
+	printf("\nIKE (kiked at %s):\n", CTL_DEFAULT);
+	fflush(stdout);
+	return cmd_ctl(1, ctl_argv);
 }
 
 const struct kcmd *find_cmd(const char *name)

@@ -145,6 +145,15 @@ for c in "14 aes128-sha256-modp2048 aes256-sha512" "19 aes256gcm16-prfsha256-ecp
 	tap_check "group $1 (ike=$2 esp=$3): both kipsec SA lists agree (SPI, addresses, algorithms, keys)" sas_agree
 	tap_check "group $1: a's inbound SPI is b's outbound and the reverse" spis_cross
 	tap_check "group $1: ping and a 1 MB TCP transfer (sha256 equal) through the tunnel, only ESP on the wire" traffic
+	if [ "$1" = 14 ]; then
+		# kiked on the default control socket: plain `kipsec status`
+		# adds its IKE_SAs to the kernel's listing.
+		mkdir -p /run/kipsec; ln -sf "$T/a.ctl" /run/kipsec/kiked.ctl
+		nsx a "$KIPSEC" status >"$T/status" 2>&1
+		rm -f /run/kipsec/kiked.ctl
+		tap_check "kipsec status (no --ctl): the kernel's SAs, then kiked's ESTABLISHED IKE_SA" \
+			sh -c "grep -q '^Security associations: 2' '$T/status' && grep -q '^IKE (kiked at' '$T/status' && grep -q ESTABLISHED '$T/status'"
+	fi
 	stop_pair
 	tap_expect "group $1: both daemons stopped: no SA or policy left in either kipsec" "0 0 0 0" \
 		"$(for s in a b; do nsx $s "$KIPSEC" sa list | grep -c 'proto esp'; nsx $s "$KIPSEC" sp list | grep -c ' dir '; done | tr '\n' ' ' | sed 's/ $//')"
