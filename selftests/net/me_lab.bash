@@ -271,6 +271,11 @@ me_registered() {
 	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
 }
 me_both_registered() { me_registered 2 3 && me_registered 6 5; }
+# me_one_sa: exactly one mediated IKE_SA on R2 and on R6 (kiked on both).
+me_one_sa() {
+	[ "$(me_kipsec R2 status | grep -c '^ *peer: ESTABLISHED')" = 1 ] &&
+		[ "$(me_kipsec R6 status | grep -c '^ *peer: ESTABLISHED')" = 1 ]
+}
 
 # me_kiked_start NODE CONF SECRETS: kiked in NODE (KIKED), log in
 # $D/NODE/kiked.log, control socket $D/NODE/k.ctl; pid appended to ME_KIKED.
