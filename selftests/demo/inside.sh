@@ -90,8 +90,11 @@ sed 's/^/    /' "$T/R2/k.conf"
 ME_GW=R2 ME_FAR=5
 printf 'waiting for the gateways to register and the mediated tunnel to come up...'
 t0=$SECONDS
-me_wait 60 me_both_registered && me_wait 90 peer_up
-echo " $((SECONDS - t0)) s"
+if me_wait 60 me_both_registered && me_wait 90 peer_up; then
+	echo " up after $((SECONDS - t0)) s"
+else
+	echo " NOT up after $((SECONDS - t0)) s (logs: R2/kiked.log, R4/kiked.log, R6/kiked.log)"
+fi
 
 say "R4 (mediation server): kipsec statusall -- the registered peers"
 kctl R4 statusall | grep -v '^ok$'
