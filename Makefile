@@ -1,7 +1,7 @@
 # kipsec top-level Makefile.
 #   make            userspace programs and kmod/kipsec.ko for $(KDIR)
 #   make deps       install build/test dependencies from Debian (idempotent)
-#   make demo       boot a VM and show kipsec carrying traffic
+#   make demo       boot a VM and show kipsec carrying traffic (the mediation lab)
 #   make check      every test (unit, VM suites on 6.1, 6.12 and debug, KUnit)
 #   make check-full longer soaks and fuzzing
 VERSION := $(shell cat VERSION)

@@ -31,29 +31,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-registered() {	# $1: gateway number, $2: its NAT's number
-	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
-}
-both_registered() { registered 2 3 && registered 6 5; }
-one_sa() {	# exactly one mediated IKE_SA on R2 and on R6
-	[ "$(me_kipsec R2 status | grep -c '^ *peer: ESTABLISHED')" = 1 ] &&
-		[ "$(me_kipsec R6 status | grep -c '^ *peer: ESTABLISHED')" = 1 ]
-}
 
 v=home NS_PREFIX=meka$$ D=$T/$v ME_GW=R2 ME_FAR=5
 me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
 mkdir -p "$D"
 me_capture R4 to-inet "$D/r4.pcap"
 me_capture R3 to-inet "$D/r3.pcap"
-tap_check "$v: kiked started on R4 (mediation server)" me_kiked_start R4 "$srv_conf" "$srv_secrets"
-tap_check "$v: kiked started on R2" \
-	me_kiked_start R2 "$(gw_conf 2 6 192.168.1.0/24 192.168.7.0/24)" "$(gw_secrets 2)"
-tap_check "$v: kiked started on R6" \
-	me_kiked_start R6 "$(gw_conf 6 2 192.168.7.0/24 192.168.1.0/24)" "$(gw_secrets 6)"
+tap_check "$v: kiked started on R4 (mediation server)" me_kiked_node R4
+tap_check "$v: kiked started on R2" me_kiked_node R2
+tap_check "$v: kiked started on R6" me_kiked_node R6
 tap_check "$v: R4 lists r2 and r6 online at their NATs' port 4500" \
-	me_wait 60 both_registered
+	me_wait 60 me_both_registered
 me_direct_checks "$v" tap_check 90
-tap_check "$v: one mediated IKE_SA on R2 and on R6" one_sa
+tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
 {
 	for n in R2 R6; do
 		echo "kiked on $n:"

@@ -249,6 +249,34 @@ me_direct_checks() {
 	tap_expect "$v: nothing of R1<->R7 in clear on the Internet" 0 "$clear"
 }
 
+# me_conf NODE, me_secrets NODE: the seed's ipsec.conf and ipsec.secrets of
+# NODE's role (R4 the mediation server, R2 and R6 the gateways).
+me_conf() {
+	case $1 in
+	R4) printf '%s\n' "$srv_conf" ;;
+	R2) gw_conf 2 6 192.168.1.0/24 192.168.7.0/24 ;;
+	R6) gw_conf 6 2 192.168.7.0/24 192.168.1.0/24 ;;
+	esac
+}
+me_secrets() {
+	case $1 in
+	R4) printf '%s\n' "$srv_secrets" ;;
+	*) gw_secrets "${1#R}" ;;
+	esac
+}
+# me_kiked_node NODE: kiked in NODE with the seed's files of its role.
+me_kiked_node() { me_kiked_start "$1" "$(me_conf "$1")" "$(me_secrets "$1")"; }
+# me_registered N NAT: R4's kiked lists rN@medsrv.org online at NAT's 4500.
+me_registered() {
+	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
+}
+me_both_registered() { me_registered 2 3 && me_registered 6 5; }
+# me_one_sa: exactly one mediated IKE_SA on R2 and on R6 (kiked on both).
+me_one_sa() {
+	[ "$(me_kipsec R2 status | grep -c '^ *peer: ESTABLISHED')" = 1 ] &&
+		[ "$(me_kipsec R6 status | grep -c '^ *peer: ESTABLISHED')" = 1 ]
+}
+
 # me_kiked_start NODE CONF SECRETS: kiked in NODE (KIKED), log in
 # $D/NODE/kiked.log, control socket $D/NODE/k.ctl; pid appended to ME_KIKED.
 ME_KIKED=()
