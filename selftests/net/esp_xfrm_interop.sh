@@ -12,19 +12,7 @@
 . "$(dirname "$0")/esp_lib.bash"
 
 need_modules veth dummy esp4 esp6 xfrm_user
-ns_create a b
-link_ns a 10.0.0.1/24 b 10.0.0.2/24 fd00::1/64 fd00::2/64
-for n in a b; do
-	i=1; [ $n = b ] && i=2
-	ip -n "$NS_PREFIX-$n" link add inner type dummy
-	ip -n "$NS_PREFIX-$n" addr add 192.168.$i.1/24 dev inner
-	ip -n "$NS_PREFIX-$n" addr add fd0$i::1/64 dev inner nodad
-	ip -n "$NS_PREFIX-$n" link set inner up
-done
-ip -n "$NS_a" route add 192.168.2.0/24 via 10.0.0.2 src 192.168.1.1
-ip -n "$NS_a" route add fd02::/64 via fd00::2 src fd01::1
-ip -n "$NS_b" route add 192.168.1.0/24 via 10.0.0.1 src 192.168.2.1
-ip -n "$NS_b" route add fd01::/64 via fd00::1 src fd02::1
+pair_with_inner
 
 TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT

@@ -18,11 +18,7 @@ N=0 FAIL=0 KP=
 
 trap ike_cleanup EXIT
 
-if ! command -v ipsec >/dev/null || ! command -v openssl >/dev/null || [ ! -x "$KIKED" ] ||
-   ! ip netns add $A 2>/dev/null || ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
-	echo "1..0 # SKIP needs strongSwan, openssl, ike/kiked, netns and the kipsec module"
-	exit 4
-fi
+ike_prereq openssl
 echo "1..5"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null; modprobe -q veth 2>/dev/null
 ip netns add $B

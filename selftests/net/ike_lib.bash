@@ -19,6 +19,23 @@ stop_all() {
 	ip netns exec $A "$KIPSEC" sp flush >/dev/null 2>&1
 }
 
+# ike_prereq PROGRAM...: exits with a SKIP (4) unless strongSwan, the
+# PROGRAMs, ike/kiked and the kipsec module (seen from netns A, created here)
+# are there.
+ike_prereq() {
+	local p
+	for p in ipsec "$@"; do
+		command -v "$p" >/dev/null && continue
+		echo "1..0 # SKIP needs $p"
+		exit 4
+	done
+	if [ ! -x "$KIKED" ] || ! ip netns add $A 2>/dev/null ||
+	   ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
+		echo "1..0 # SKIP needs ike/kiked, netns and the kipsec module"
+		exit 4
+	fi
+}
+
 # ike_cleanup: stop_all, then namespaces A, M (if set) and B and dir T removed.
 ike_cleanup() {
 	stop_all
@@ -44,13 +61,16 @@ ike_routed_ns() {
 
 # start_charon AUTO [OPTIONS] / start_kiked AUTO [OPTIONS]: the two ends of
 # the routed layout, PSK, conn "t" (OPTIONS: extra conn lines, one per line).
+# CHARON_RIGHT / KIKED_RIGHT replace the peer's address (%any for a
+# responder behind a NAT), CHARON_ESP / KIKED_ESP the ESP proposal,
+# KIKED_SETUP adds `config setup` lines, KIKED_DEBUG sets kiked's --debug.
 start_charon() {
 	charon_start $B "$T" "config setup
   charondebug=\"ike 1, knl 1, cfg 1\"
 conn t
   keyexchange=ikev2
   left=198.51.100.2
-  right=192.0.2.1
+  right=${CHARON_RIGHT:-192.0.2.1}
   leftid=@charon.test
   rightid=@kiked.test
   authby=psk
@@ -64,9 +84,10 @@ $(echo "${2:-}" | sed 's/^/  /')" '@charon.test @kiked.test : PSK "tunnel-psk-1"
 }
 start_kiked() {
 	cat >"$T/k.conf" <<-EOC
+	$([ -n "${KIKED_SETUP:-}" ] && printf 'config setup\n%s\n' "$(echo "$KIKED_SETUP" | sed 's/^/  /')")
 	conn t
 	  left=192.0.2.1
-	  right=198.51.100.2
+	  right=${KIKED_RIGHT:-198.51.100.2}
 	  leftid=@kiked.test
 	  rightid=@charon.test
 	  authby=psk
@@ -80,7 +101,7 @@ start_kiked() {
 	echo '@kiked.test @charon.test : PSK "tunnel-psk-1"' >"$T/k.secrets"
 	chmod 600 "$T/k.secrets"
 	ip netns exec $A "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
-		--ctl "$T/k.ctl" --foreground --debug ike=2,knl=2 ${KIKED_ARGS:-} >"$T/kiked.log" 2>&1 &
+		--ctl "$T/k.ctl" --foreground --debug ${KIKED_DEBUG:-ike=2,knl=2} ${KIKED_ARGS:-} >"$T/kiked.log" 2>&1 &
 	KP=$!
 }
 # wait_log FILE REGEX: up to WAIT tenths of a second for REGEX in FILE.

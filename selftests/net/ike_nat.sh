@@ -28,11 +28,7 @@ N=0 FAIL=0 KP=
 . selftests/net/ike_lib.bash
 trap ike_cleanup EXIT
 
-if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null || [ ! -x "$KIKED" ] ||
-   ! ip netns add $A 2>/dev/null || ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
-	echo "1..0 # SKIP needs strongSwan, nft, ike/kiked, netns and the kipsec module"
-	exit 4
-fi
+ike_prereq nft
 echo "1..30"
 need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
 	nf_conntrack_netlink
@@ -54,45 +50,8 @@ nat_towards() {	# $1: M's interface whose outgoing packets are NATed, $2: how
 	}
 	EOF
 }
-start_charon() {	# $1: right=, $2: auto=
-	charon_start $B "$T" "config setup
-  charondebug=\"ike 1, knl 1, cfg 1\"
-conn t
-  keyexchange=ikev2
-  left=198.51.100.2
-  right=$1
-  leftid=@charon.test
-  rightid=@kiked.test
-  authby=psk
-  leftsubnet=10.2.0.0/24
-  rightsubnet=10.1.0.0/24
-  ike=aes256gcm16-prfsha256-ecp256!
-  esp=aes128gcm16!
-  reauth=no
-  auto=$2" '@charon.test @kiked.test : PSK "nat-psk-1"'
-}
-start_kiked() {	# $1: right=, $2: auto=
-	cat >"$T/k.conf" <<-EOC
-	config setup
-	  keepalive=2s
-	conn t
-	  left=192.0.2.1
-	  right=$1
-	  leftid=@kiked.test
-	  rightid=@charon.test
-	  authby=psk
-	  leftsubnet=10.1.0.0/24
-	  rightsubnet=10.2.0.0/24
-	  ike=aes256gcm16-prfsha256-ecp256
-	  esp=aes128gcm16
-	  auto=$2
-	EOC
-	echo '@kiked.test @charon.test : PSK "nat-psk-1"' >"$T/k.secrets"
-	chmod 600 "$T/k.secrets"
-	ip netns exec $A "$KIKED" --conf "$T/k.conf" --secrets "$T/k.secrets" \
-		--ctl "$T/k.ctl" --foreground --debug ike=2,knl=2,net=2 >"$T/kiked.log" 2>&1 &
-	KP=$!
-}
+# Both ends as in ike_lib.bash; kiked sends keepalives every 2 s too.
+KIKED_SETUP="keepalive=2s" KIKED_DEBUG=ike=2,knl=2,net=2
 
 # kiked's statusall: established on 4500 at both ends, NAT state $1.
 status_nat() {
@@ -208,10 +167,10 @@ for role in kiked charon; do
 	rm -f "$T/charon.ike.log"
 	if [ $role = kiked ]; then
 		nat_towards m1; out=m1 natted=198.51.100.254 me="local host" there="remote host is behind NAT"
-		start_charon %any add; start_kiked 198.51.100.2 start
+		CHARON_RIGHT=%any start_charon add; start_kiked start
 	else
 		nat_towards m0; out=m0 natted=192.0.2.254 me="remote host" there="local host is behind NAT"
-		start_kiked %any add; sleep 0.5; start_charon 192.0.2.1 start
+		KIKED_RIGHT=%any start_kiked add; sleep 0.5; start_charon start
 	fi
 	pre="$role behind the NAT initiates"
 	check "$pre: kiked installs the CHILD_SA into kipsec" wait_log "$T/kiked.log" "installed SAs"

@@ -23,18 +23,9 @@ N=0 FAIL=0 KP=
 . selftests/lib.sh
 . selftests/net/ike_lib.bash
 
-cleanup() {
-	stop_all
-	for n in $A $M $B; do ip netns del $n 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap ike_cleanup EXIT
 
-if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null || [ ! -x "$KIKED" ] ||
-   ! ip netns add $A 2>/dev/null || ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
-	echo "1..0 # SKIP needs strongSwan, nft, ike/kiked, netns and the kipsec module"
-	exit 4
-fi
+ike_prereq nft
 echo "1..19"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null; modprobe -q veth 2>/dev/null
 ike_routed_ns

@@ -20,11 +20,7 @@ N=0 FAIL=0 KP=
 . selftests/net/ike_lib.bash
 trap ike_cleanup EXIT
 
-if ! command -v ipsec >/dev/null || [ ! -x "$KIKED" ] || ! ip netns add $A 2>/dev/null ||
-   ! ip netns exec $A "$KIPSEC" sa list >/dev/null 2>&1; then
-	echo "1..0 # SKIP needs strongSwan, ike/kiked, netns and the kipsec module"
-	exit 4
-fi
+ike_prereq
 FULL=0; [ "${KIPSEC_FULL:-0}" = 1 ] && FULL=1
 echo "1..$((27 + 5 * FULL))"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null

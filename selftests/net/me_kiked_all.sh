@@ -13,30 +13,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
 . selftests/net/me_lab.bash
-KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
-T=$(mktemp -d /tmp/me_ka.XXXXXX)
+me_test_init ka
 
-if ! command -v nft >/dev/null || ! command -v tcpdump >/dev/null ||
-   [ ! -x "$KIKED" ] || [ ! -x "$KIPSEC" ]; then
-	echo "1..0 # SKIP needs nft, tcpdump, ike/kiked and tools/kipsec"
-	exit $KSFT_SKIP
-fi
-need_modules veth bridge nf_tables nft_masq nf_nat nf_conntrack
-
-cleanup() {
-	me_capture_stop
-	me_kiked_stop
-	ns_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-
-v=home NS_PREFIX=meka$$ D=$T/$v ME_GW=R2 ME_FAR=5
-me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
-mkdir -p "$D"
-me_capture R4 to-inet "$D/r4.pcap"
-me_capture R3 to-inet "$D/r3.pcap"
+me_lab_up ka
 tap_check "$v: kiked started on R4 (mediation server)" me_kiked_node R4
 tap_check "$v: kiked started on R2" me_kiked_node R2
 tap_check "$v: kiked started on R6" me_kiked_node R6

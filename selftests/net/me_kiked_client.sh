@@ -15,35 +15,14 @@ set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
 . selftests/net/me_lab.bash
-KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
-T=$(mktemp -d /tmp/me_kc.XXXXXX)
-
-if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null ||
-   ! command -v tcpdump >/dev/null || [ ! -x "$KIKED" ] || [ ! -x "$KIPSEC" ]; then
-	echo "1..0 # SKIP needs strongSwan (ipsec), nft, tcpdump, ike/kiked and tools/kipsec"
-	exit $KSFT_SKIP
-fi
-need_modules veth bridge esp4 xfrm_user nf_tables nft_masq nf_nat nf_conntrack
-
-cleanup() {
-	me_capture_stop
-	me_kiked_stop
-	ss_stop
-	ns_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
+me_test_init kc charon
 
 kiked_direct() {
 	me_kipsec R2 statusall | grep -q "peer: ESTABLISHED, 10\.0\.0\.2\[4500\]\.\.\.$ME_INET\.5\[4500\]" &&
 		me_kipsec R2 statusall | grep -q "peer{[0-9]*}: INSTALLED"
 }
 
-v=home NS_PREFIX=mekc$$ D=$T/$v ME_GW=R6 ME_FAR=3
-me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
-mkdir -p "$D"
-me_capture R4 to-inet "$D/r4.pcap"
-me_capture R3 to-inet "$D/r3.pcap"
+me_lab_up kc R6 3
 tap_check "$v: charon started on R4 (mediation server)" ss_start R4 "$srv_conf" "$srv_secrets"
 tap_check "$v: kiked started on R2 (seed's gateway files)" \
 	me_kiked_start R2 "$(gw_conf 2 6 192.168.1.0/24 192.168.7.0/24)" "$(gw_secrets 2)"

@@ -21,42 +21,15 @@ set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
 . selftests/net/me_lab.bash
-KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
-T=$(mktemp -d /tmp/me_ks.XXXXXX)
+me_test_init ks charon
 
-if ! command -v ipsec >/dev/null || ! command -v nft >/dev/null ||
-   ! command -v tcpdump >/dev/null || [ ! -x "$KIKED" ] || [ ! -x "$KIPSEC" ]; then
-	echo "1..0 # SKIP needs strongSwan (ipsec), nft, tcpdump, ike/kiked and tools/kipsec"
-	exit $KSFT_SKIP
-fi
-need_modules veth bridge esp4 xfrm_user nf_tables nft_masq nf_nat nf_conntrack
-
-cleanup() {
-	me_capture_stop
-	me_kiked_stop
-	ss_stop
-	ns_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-r4_status() { me_kipsec R4 statusall; }
-registered() {	# $1: gateway number, $2: its NAT's number
-	r4_status | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
-}
-both_registered() { registered 2 3 && registered 6 5; }
-
-v=home NS_PREFIX=meks$$ D=$T/$v
-me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
-mkdir -p "$D"
-me_capture R4 to-inet "$D/r4.pcap"
-me_capture R3 to-inet "$D/r3.pcap"
+me_lab_up ks
 tap_check "$v: kiked started on R4 (mediation server, seed's files)" \
 	me_kiked_start R4 "$srv_conf" "$srv_secrets"
 tap_check "$v: charon started on R2" ss_start R2 "$(gw_conf 2 6 192.168.1.0/24 192.168.7.0/24)" "$(gw_secrets 2)"
 tap_check "$v: charon started on R6" ss_start R6 "$(gw_conf 6 2 192.168.7.0/24 192.168.1.0/24)" "$(gw_secrets 6)"
 tap_check "$v: kiked's statusall on R4 lists r2 and r6 online at their NATs' port 4500" \
-	me_wait 60 both_registered
+	me_wait 60 me_both_registered
 tap_check "$v: R2's charon got its server-reflexive endpoint 198.51.100.3[4500] from kiked" \
 	grep -q "SERVER_REFLEXIVE.*$ME_INET\.3\[4500\]\|server reflexive.*$ME_INET\.3\[4500\]" "$D/R2/full.log"
 me_direct_checks "$v" tap_check 90
@@ -65,10 +38,10 @@ tap_check "$v: kiked relayed ME_CONNECT between the gateways" \
 tap_check "$v: R6's mediation IKE_SA deleted: kiked takes r6 offline" \
 	sh -c "nsenter -t \$(cat $D/R6/c.pid) -m -n ipsec down medsrv >/dev/null 2>&1;
 		for i in \$(seq 40); do grep -q \"'r6@medsrv.org' went offline\" $D/R4/kiked.log && exit 0; sleep 0.5; done; exit 1"
-tap_check "$v: ... and r2 stays online" registered 2 3
+tap_check "$v: ... and r2 stays online" me_registered 2 3
 {
 	echo "kiked on R4:"
-	r4_status | grep -vE '^ok$' | head -20
+	me_kipsec R4 statusall | grep -vE '^ok$' | head -20
 	grep -E 'mediation|ME_|relaying' "$D/R4/kiked.log" | head -20
 	echo "R2's view:"
 	charon_x "$D/R2" ipsec statusall 2>&1 | grep -E 'medsrv[[{]|peer[[{]' | head -8

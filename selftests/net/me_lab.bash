@@ -298,3 +298,42 @@ me_kiked_stop() {
 }
 # me_kipsec NODE ARGS...: kipsec against NODE's kiked.
 me_kipsec() { local n=$1; shift; nsx "$n" "$KIPSEC" --ctl "$D/$n/k.ctl" "$@"; }
+
+# me_test_init TAG [charon]: the prologue of a kiked lab test: the skip
+# check (strongSwan too with "charon"), modules, KIKED and KIPSEC, the
+# scratch dir T (/tmp/me_TAG.*) and the cleanup on exit.
+me_test_init() {
+	local p
+	KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
+	for p in nft tcpdump ${2:+ipsec}; do
+		command -v "$p" >/dev/null && continue
+		echo "1..0 # SKIP needs $p"
+		exit "$KSFT_SKIP"
+	done
+	if [ ! -x "$KIKED" ] || [ ! -x "$KIPSEC" ]; then
+		echo "1..0 # SKIP needs ike/kiked and tools/kipsec"
+		exit "$KSFT_SKIP"
+	fi
+	need_modules veth bridge nf_tables nft_masq nf_nat nf_conntrack ${2:+esp4 xfrm_user}
+	T=$(mktemp -d "/tmp/me_$1.XXXXXX")
+	trap me_test_cleanup EXIT
+}
+me_test_cleanup() {
+	me_capture_stop
+	me_kiked_stop
+	ss_stop
+	ns_cleanup
+	rm -rf "$T"
+}
+
+# me_lab_up TAG [GW FAR]: the home-router lab (namespaces me<TAG><pid>),
+# R4's and R3's Internet sides captured to $D/r4.pcap and $D/r3.pcap, the
+# checks looking at gateway GW (R2) and the far NAT's octet FAR (5) (sets v,
+# NS_PREFIX, D, ME_GW, ME_FAR).  A lab that cannot be built ends the test.
+me_lab_up() {
+	v=home NS_PREFIX=me$1$$ D=$T/home ME_GW=${2:-R2} ME_FAR=${3:-5}
+	me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
+	mkdir -p "$D"
+	me_capture R4 to-inet "$D/r4.pcap"
+	me_capture R3 to-inet "$D/r3.pcap"
+}
