@@ -546,6 +546,10 @@ int net_send(const struct sockaddr_storage *from,
 	     const struct sockaddr_storage *to, const void *p, size_t len);
 int net_send_keepalive(const struct sockaddr_storage *from,
 		       const struct sockaddr_storage *to);
+/* A keepalive that goes at most `hops` hops: it refreshes the mapping of a
+ * NAT on the way and dies before the peer (me_client.c). */
+int net_send_keepalive_hops(const struct sockaddr_storage *from,
+			    const struct sockaddr_storage *to, int hops);
 void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 		  const struct sockaddr_storage *to);
 void net_timers(void);

@@ -25,8 +25,30 @@
 #define ME_LISTS	4
 #define ME_WAIT_FINISH	1.0	/* s after the first valid pair (charon) */
 /* A checklist answers the peer's checks this long (charon's last
- * retransmission comes 65 s after its first check). */
-#define ME_LIST_LIFE	90.0
+ * retransmission comes 65 s after its first check; a recovery below takes
+ * about ME_RECOVER_AFTER + ME_QUIET + ME_HOLD). */
+#define ME_LIST_LIFE	180.0
+/*
+ * Recovery from stray NAT entries (issue 7 item 6, Documentation/
+ * mediation.md): a NAT that does not drop unsolicited packets (plain
+ * masquerade) records the first check that reaches it from the peer before
+ * our own packets passed it; our checks then leave it from another port and
+ * never match the peer's mapping.  When no pair answered within
+ * ME_RECOVER_AFTER, both sides fall silent for ME_QUIET (longer than the
+ * 30 s a NAT keeps an unanswered UDP entry); then one side (the holder, the
+ * lower server-reflexive endpoint) sends one check, which opens its own
+ * NAT's mapping (and leaves a stray entry at the other NAT), and keeps that
+ * mapping open with keepalives that die after one hop while the stray entry
+ * expires; after ME_HOLD the other side checks again, its packets leave its
+ * NAT on the port the holder's mapping expects, and the holder answers.
+ */
+#define ME_RECOVER_AFTER	8.0
+#define ME_QUIET		40.0
+#define ME_HOLD			40.0
+#define ME_HOLD_KA		5.0	/* keepalive interval while holding */
+#define ME_HOLD_MAX		40.0	/* the holder's wait for the peer after ME_HOLD */
+
+enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
 /* How long the ME_CONNECT initiator waits for the peer's own mediated
  * IKE_SA when the peer also sent ME_CONNECT (s). */
 #define ME_DEFER	5.0
@@ -46,6 +68,10 @@ struct me_list {
 	double rtx_at[ME_MAX_PAIRS];
 	int trig[ME_MAX_PAIRS];
 	double next_at, valid_at, started;
+	/* Recovery (above): phase since phase_at, once per list. */
+	int phase;
+	bool recovered, holder;
+	double checks_at, phase_at, ka_at;
 };
 
 static struct me_list lists[ME_LISTS];
@@ -319,7 +345,7 @@ static void start_checks(struct me_list *l, const struct me_info *info)
 		     l->pairs[i].id, sa_str(&l->pairs[i].local, a, sizeof(a)),
 		     sa_str(&l->pairs[i].remote, b, sizeof(b)));
 	l->checking = true;
-	l->next_at = now();
+	l->next_at = l->checks_at = now();
 }
 
 int me_cli_request(struct ike_sa *sa, struct ike_msg *m)
@@ -460,6 +486,11 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 		     l->conn->name, sa_str(from, a, sizeof(a)));
 		return;
 	}
+	if (l->phase != ME_PH_CHECK) {
+		logm(SS_IKE, L_INFO, "conn %s: a check from %s came through: checking again",
+		     l->conn->name, sa_str(from, a, sizeof(a)));
+		l->phase = ME_PH_CHECK;
+	}
 	if (!(m->flags & IKE_FLAG_R)) {
 		struct me_endpoint ep;
 
@@ -591,8 +622,10 @@ static void finish(struct me_list *l)
 		for (int i = 0; i < l->nours; i++)
 			if (l->ours[i].type == ME_EP_SERVER_REFLEXIVE)
 				sa_str(&l->ours[i].addr, srv, sizeof(srv));
-		logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: no answer on any endpoint pair (tried %s); the server saw us as %s, the peer's checks never reached us: a NAT on the way changed the port or dropped them; the NATs must preserve the source port or map endpoint-independently (Documentation/mediation.md)",
-		     l->conn->name, peerid(l->conn), tried, srv);
+		logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: no answer on any endpoint pair (tried %s)%s; the server saw us as %s, the peer's checks never reached us: a NAT on the way changed the port or dropped them; the NATs must preserve the source port or map endpoint-independently (Documentation/mediation.md)",
+		     l->conn->name, peerid(l->conn), tried,
+		     l->recovered ? ", also after a silent period for stray NAT entries to expire" : "",
+		     srv);
 		l->used = false;
 		return;
 	}
@@ -602,6 +635,93 @@ static void finish(struct me_list *l)
 	     l->conn->name, sa_str(&best->local, a, sizeof(a)), sa_str(&best->remote, b, sizeof(b)));
 	l->direct = init_start_at(l->conn, &best->local, &best->remote);
 	l->used = false;
+}
+
+/* The first server-reflexive endpoint in e[0..n). */
+static const struct sockaddr_storage *srflx_in(const struct me_endpoint *e, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (e[i].type == ME_EP_SERVER_REFLEXIVE)
+			return &e[i].addr;
+	return NULL;
+}
+
+/* Both sides behind a NAT, no pair answered yet: start the recovery once. */
+static bool recover_start(struct me_list *l, double t)
+{
+	const struct sockaddr_storage *o = srflx_in(l->ours, l->nours);
+	const struct sockaddr_storage *p = srflx_in(l->theirs, l->ntheirs);
+	char a[64], b[64];
+
+	if (l->recovered || !o || !p)
+		return false;
+	/* Both sides order the same two strings alike. */
+	l->holder = strcmp(sa_str(o, a, sizeof(a)), sa_str(p, b, sizeof(b))) < 0;
+	l->recovered = true;
+	l->phase = ME_PH_QUIET;
+	l->phase_at = t;
+	logm(SS_IKE, L_WARN, "conn %s: no endpoint pair answered within %.0f s (we are %s, the peer %s as the server saw us): a NAT may hold stray entries from the first checks (plain masquerade); both sides stay silent %.0f s so that they expire, then %s",
+	     l->conn->name, ME_RECOVER_AFTER, a, b, ME_QUIET,
+	     l->holder ? "we open our NAT's mapping and hold it while the peer's NAT forgets our check" :
+			 "the peer opens its NAT's mapping and we check again");
+	return true;
+}
+
+static void restart_checks(struct me_list *l, double t)
+{
+	for (int i = 0; i < l->npairs; i++) {
+		l->pairs[i].state = ME_WAITING;
+		l->pairs[i].retransmitted = 0;
+	}
+	l->ntrig = 0;
+	l->phase = ME_PH_CHECK;
+	l->checking = true;
+	l->next_at = t;
+	logm(SS_IKE, L_INFO, "conn %s: checking the endpoint pairs again", l->conn->name);
+}
+
+/* The holder's pairs towards the peer's NAT: one check, or keepalives that
+ * refresh our NAT's mapping and die at it (one hop). */
+static void hold_send(struct me_list *l, bool check)
+{
+	for (int i = 0; i < l->npairs; i++) {
+		struct me_pair *p = &l->pairs[i];
+
+		if (p->remote_type != ME_EP_SERVER_REFLEXIVE)
+			continue;
+		if (check)
+			check_request(l, p);
+		else
+			net_send_keepalive_hops(&p->local, &p->remote, 1);
+	}
+}
+
+static void recover_tick(struct me_list *l, double t)
+{
+	if (l->phase == ME_PH_QUIET) {
+		if (t - l->phase_at < ME_QUIET)
+			return;
+		l->phase = ME_PH_HOLD;
+		l->phase_at = t;
+		l->ka_at = t + ME_HOLD_KA;
+		if (l->holder) {
+			logm(SS_IKE, L_INFO, "conn %s: opening our NAT's mapping towards the peer and holding it (keepalives with TTL 1)",
+			     l->conn->name);
+			hold_send(l, true);
+		}
+		return;
+	}
+	if (!l->holder) {
+		if (t - l->phase_at >= ME_HOLD)
+			restart_checks(l, t);
+		return;
+	}
+	if (t >= l->ka_at) {
+		hold_send(l, false);
+		l->ka_at = t + ME_HOLD_KA;
+	}
+	if (t - l->phase_at >= ME_HOLD + ME_HOLD_MAX)
+		restart_checks(l, t);	/* the peer never came: finish() says so */
 }
 
 void me_cli_timers(double t)
@@ -614,6 +734,10 @@ void me_cli_timers(double t)
 			l->used = false;
 		if (!l->used || !l->checking)
 			continue;
+		if (l->phase != ME_PH_CHECK) {
+			recover_tick(l, t);
+			continue;
+		}
 		for (int j = 0; j < l->npairs; j++) {
 			struct me_pair *p = &l->pairs[j];
 
@@ -648,6 +772,9 @@ void me_cli_timers(double t)
 			}
 			l->next_at = t + ME_CHECK_INTERVAL / 1000.0;
 		}
+		if (!l->valid_at && l->npairs && t - l->checks_at >= ME_RECOVER_AFTER &&
+		    recover_start(l, t))
+			continue;
 		if ((l->initiator && l->valid_at && t - l->valid_at >= ME_WAIT_FINISH) ||
 		    (!busy && l->npairs))
 			finish(l);

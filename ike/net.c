@@ -180,11 +180,21 @@ static void put_cmsg(struct msghdr *mh, int level, int type, const void *p,
 	memcpy(CMSG_DATA(c), p, len);
 }
 
+/* IP_TTL / IPV6_UNICAST_HOPS of fd; -1 is the route's default. */
+static void set_hops(int fd, int family, int hops)
+{
+	if (family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &hops, sizeof(hops));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
+}
+
 /* Sends from our port of `from` (IKE or NAT-T; the marker is added on the
- * latter unless raw, for keepalives). */
+ * latter unless raw, for keepalives), with at most `hops` hops (0: the
+ * route's default). */
 static int send_from(const struct sockaddr_storage *from,
 		     const struct sockaddr_storage *to, const void *p,
-		     size_t len, bool raw)
+		     size_t len, bool raw, int hops)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -203,6 +213,7 @@ static int send_from(const struct sockaddr_storage *from,
 		.msg_iov = iov, .msg_iovlen = 2, .msg_control = cb.b,
 	};
 	char a[64];
+	int ret, err;
 
 	memset(&cb, 0, sizeof(cb));
 	if (from && from->ss_family == AF_INET && to->ss_family == AF_INET) {
@@ -220,9 +231,15 @@ static int send_from(const struct sockaddr_storage *from,
 	} else {
 		mh.msg_control = NULL;
 	}
-	if (!k || sendmsg(k->fd, &mh, 0) < 0) {
+	if (k && hops)
+		set_hops(k->fd, to->ss_family, hops);
+	ret = k ? (int)sendmsg(k->fd, &mh, 0) : -1;
+	err = errno;
+	if (k && hops)
+		set_hops(k->fd, to->ss_family, -1);
+	if (ret < 0) {
 		logm(SS_NET, L_WARN, "send to %s failed: %s",
-		     sa_str(to, a, sizeof(a)), k ? strerror(errno) : "no socket");
+		     sa_str(to, a, sizeof(a)), k ? strerror(err) : "no socket");
 		return -1;
 	}
 	logm(SS_NET, L_DBG, "sent %zu bytes %sto %s", len, raw ? "(keepalive) " : "",
@@ -233,7 +250,7 @@ static int send_from(const struct sockaddr_storage *from,
 int net_send(const struct sockaddr_storage *from,
 	     const struct sockaddr_storage *to, const void *p, size_t len)
 {
-	return send_from(from, to, p, len, false);
+	return send_from(from, to, p, len, false, 0);
 }
 
 int net_send_keepalive(const struct sockaddr_storage *from,
@@ -241,7 +258,15 @@ int net_send_keepalive(const struct sockaddr_storage *from,
 {
 	static const uint8_t ka = 0xff;
 
-	return send_from(from, to, &ka, 1, true);
+	return send_from(from, to, &ka, 1, true, 0);
+}
+
+int net_send_keepalive_hops(const struct sockaddr_storage *from,
+			    const struct sockaddr_storage *to, int hops)
+{
+	static const uint8_t ka = 0xff;
+
+	return send_from(from, to, &ka, 1, true, hops);
 }
 
 static int recv_one(const struct ike_sock *k)

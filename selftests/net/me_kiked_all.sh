@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7: the all-kiked mediation lab.  The seed's lab
-# (selftests/net/me_lab.bash) with home-router NATs and kiked on all three
+# (selftests/net/me_lab.bash) with home-router NATs, then with plain
+# masquerade NATs (stray entries: the recovery in me_client.c), and kiked on all three
 # roles with the seed's files (addresses adapted): mediation server on R4,
 # gateways R2 and R6.  Asserted: both gateways registered (R4's statusall),
 # one mediated IKE_SA between R2 and R6 (both sent ME_CONNECT: the higher
@@ -15,19 +16,31 @@ cd "$(dirname "$0")/../.."
 . selftests/net/me_lab.bash
 me_test_init ka
 
-me_lab_up ka
-tap_check "$v: kiked started on R4 (mediation server)" me_kiked_node R4
-tap_check "$v: kiked started on R2" me_kiked_node R2
-tap_check "$v: kiked started on R6" me_kiked_node R6
-tap_check "$v: R4 lists r2 and r6 online at their NATs' port 4500" \
-	me_wait 60 me_both_registered
-me_direct_checks "$v" tap_check 90
-tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
-{
-	for n in R2 R6; do
-		echo "kiked on $n:"
-		me_kipsec $n statusall | grep -E '^ *(peer|medsrv)[:{]' | head -12
-		grep -E 'pair .* valid|establishing|already set up|peer initiates|ME_CALLBACK|not online' "$D/$n/kiked.log" | head -10
-	done
-} | sed 's/^/# /'
+# run FLAVOUR TIMEOUT: the lab with FLAVOUR NATs, kiked on R2, R4, R6.
+run() {
+	me_lab_up ka R2 5 "$1"
+	tap_check "$v: kiked started on R4 (mediation server)" me_kiked_node R4
+	tap_check "$v: kiked started on R2" me_kiked_node R2
+	tap_check "$v: kiked started on R6" me_kiked_node R6
+	tap_check "$v: R4 lists r2 and r6 online at their NATs' port 4500" \
+		me_wait 60 me_both_registered
+	me_direct_checks "$v" tap_check "$2"
+	tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
+	{
+		for n in R2 R6; do
+			echo "kiked on $n:"
+			me_kipsec $n statusall | grep -E '^ *(peer|medsrv)[:{]' | head -12
+			grep -E 'pair .* valid|establishing|already set up|peer initiates|ME_CALLBACK|not online|no endpoint pair answered|holding|checking .* again|came through' \
+				"$D/$n/kiked.log" | head -12
+		done
+	} | sed 's/^/# /'
+	me_kiked_stop
+	ns_cleanup
+}
+
+run home 90
+# Plain masquerade NATs keep stray entries from the first checks (charon
+# fails there, me_strongswan.sh): kiked's recovery lets them expire
+# (me_client.c, Documentation/mediation.md), about 90 s.
+run bare 200
 tap_done

@@ -326,12 +326,14 @@ me_test_cleanup() {
 	rm -rf "$T"
 }
 
-# me_lab_up TAG [GW FAR]: the home-router lab (namespaces me<TAG><pid>),
-# R4's and R3's Internet sides captured to $D/r4.pcap and $D/r3.pcap, the
-# checks looking at gateway GW (R2) and the far NAT's octet FAR (5) (sets v,
-# NS_PREFIX, D, ME_GW, ME_FAR).  A lab that cannot be built ends the test.
+# me_lab_up TAG [GW FAR [FLAVOUR]]: the lab with FLAVOUR NATs (home, the
+# default, or bare; namespaces me<TAG><flavour><pid>), R4's and R3's
+# Internet sides captured to $D/r4.pcap and $D/r3.pcap, the checks looking
+# at gateway GW (R2) and the far NAT's octet FAR (5) (sets v, NS_PREFIX, D,
+# ME_GW, ME_FAR).  A lab that cannot be built ends the test.
 me_lab_up() {
-	v=home NS_PREFIX=me$1$$ D=$T/home ME_GW=${2:-R2} ME_FAR=${3:-5}
+	v=${4:-home}
+	NS_PREFIX=me$1$v$$ D=$T/$v ME_GW=${2:-R2} ME_FAR=${3:-5}
 	me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
 	mkdir -p "$D"
 	me_capture R4 to-inet "$D/r4.pcap"
