@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7: the all-kiked mediation lab.  The seed's lab
 # (selftests/net/me_lab.bash) with home-router NATs, then with plain
-# masquerade NATs (stray entries: the recovery in me_client.c), and kiked on all three
+# masquerade NATs (stray entries: the recovery in me_client.c), and with
+# R3 mapping port 4500 to 14500 (endpoint-independent); kiked on all three
 # roles with the seed's files (addresses adapted): mediation server on R4,
 # gateways R2 and R6.  Asserted: both gateways registered (R4's statusall),
 # one mediated IKE_SA between R2 and R6 (both sent ME_CONNECT: the higher
@@ -22,7 +23,7 @@ run() {
 	tap_check "$v: kiked started on R4 (mediation server)" me_kiked_node R4
 	tap_check "$v: kiked started on R2" me_kiked_node R2
 	tap_check "$v: kiked started on R6" me_kiked_node R6
-	tap_check "$v: R4 lists r2 and r6 online at their NATs' port 4500" \
+	tap_check "$v: R4 lists r2 and r6 online at their NATs' port 4500 (R3's $ME_PORT3)" \
 		me_wait 60 me_both_registered
 	me_direct_checks "$v" tap_check "$2"
 	tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
@@ -39,6 +40,9 @@ run() {
 }
 
 run home 90
+# R3 maps port 4500 to 14500 for every destination: the server-reflexive
+# endpoint the server reports is the one the peer must use.
+run portmap 90
 # Plain masquerade NATs keep stray entries from the first checks (charon
 # fails there, me_strongswan.sh): kiked's recovery lets them expire
 # (me_client.c, Documentation/mediation.md), about 90 s.

@@ -46,8 +46,12 @@ me_lab_build() {
 # me_nat NS LAN_IF VARIANT: NS masquerades 10.0.0.0/24 from LAN_IF out of
 # to-inet; "home" adds a stateful firewall dropping unsolicited inbound.
 me_nat() {
-	local ns=$1 lan=$2 variant=$3 fw=
-	[ "$variant" = home ] && fw="
+	local ns=$1 lan=$2 variant=$3 fw= pm=
+	# portmap: R3 maps port 4500 to 14500 for every destination (an
+	# endpoint-independent mapping that does not keep the port).
+	[ "$variant" = portmap ] && [ "$ns" = R3 ] &&
+		pm="oifname \"to-inet\" ip saddr 10.0.0.0/24 udp sport 4500 snat to $ME_INET.3:14500"
+	[ "$variant" = home ] || [ "$variant" = portmap ] && fw="
 table inet fw {
 	chain input {
 		type filter hook input priority filter; policy drop;
@@ -64,6 +68,7 @@ table inet fw {
 	table ip nat {
 		chain postrouting {
 			type nat hook postrouting priority srcnat;
+			$pm
 			oifname "to-inet" ip saddr 10.0.0.0/24 masquerade
 		}
 	}
@@ -198,7 +203,7 @@ ss_stop() {
 }
 # The gateway the checks look at (charon's view, or kiked's when that node
 # has kiked's control socket) and the far NAT's last octet.
-ME_GW=R2 ME_FAR=5
+ME_GW=R2 ME_FAR=5 ME_PORT3=4500
 peer_direct() {
 	if [ -S "$D/$ME_GW/k.ctl" ]; then
 		me_kipsec "$ME_GW" statusall | grep -q "peer: ESTABLISHED, [0-9.]*\[4500\]\.\.\.$ME_INET\.$ME_FAR\[4500\]"
@@ -240,8 +245,8 @@ me_direct_checks() {
 	$chk "$v: R1 pings R7 through the tunnel" nsx R1 ping -c 3 -W 3 -i 0.3 192.168.7.7
 	$chk "$v: TCP transfer R1 -> R7 arrives intact (sha256)" tcp_ok
 	me_capture_stop
-	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port 4500 and udp dst port 4500 and $ESPINUDP")
-	$chk "$v: R1's traffic crossed R3's Internet side as ESP-in-UDP 4500->4500 to R5 ($esp packets)" \
+	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port $ME_PORT3 and udp dst port 4500 and $ESPINUDP")
+	$chk "$v: R1's traffic crossed R3's Internet side as ESP-in-UDP $ME_PORT3->4500 to R5 ($esp packets)" \
 		test "$esp" -ge 6
 	r4=$(pcap_count R4 "$D/r4.pcap" "esp or ($ESPINUDP)")
 	tap_expect "$v: no ESP delivered to R4" 0 "$r4"
@@ -266,9 +271,12 @@ me_secrets() {
 }
 # me_kiked_node NODE: kiked in NODE with the seed's files of its role.
 me_kiked_node() { me_kiked_start "$1" "$(me_conf "$1")" "$(me_secrets "$1")"; }
-# me_registered N NAT: R4's kiked lists rN@medsrv.org online at NAT's 4500.
+# me_registered N NAT: R4's kiked lists rN@medsrv.org online at NAT's 4500
+# (R3's ME_PORT3).
 me_registered() {
-	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[4500\], conn medsrv"
+	local port=4500
+	[ "$2" = 3 ] && port=$ME_PORT3
+	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[$port\], conn medsrv"
 }
 me_both_registered() { me_registered 2 3 && me_registered 6 5; }
 # me_one_sa: exactly one mediated IKE_SA on R2 and on R6 (kiked on both).
@@ -327,12 +335,14 @@ me_test_cleanup() {
 }
 
 # me_lab_up TAG [GW FAR [FLAVOUR]]: the lab with FLAVOUR NATs (home, the
-# default, or bare; namespaces me<TAG><flavour><pid>), R4's and R3's
+# default, bare, or portmap: home with R3 mapping port 4500 to 14500, which
+# sets ME_PORT3; namespaces me<TAG><flavour><pid>), R4's and R3's
 # Internet sides captured to $D/r4.pcap and $D/r3.pcap, the checks looking
 # at gateway GW (R2) and the far NAT's octet FAR (5) (sets v, NS_PREFIX, D,
 # ME_GW, ME_FAR).  A lab that cannot be built ends the test.
 me_lab_up() {
-	v=${4:-home}
+	v=${4:-home} ME_PORT3=4500
+	[ "$v" = portmap ] && ME_PORT3=14500
 	NS_PREFIX=me$1$v$$ D=$T/$v ME_GW=${2:-R2} ME_FAR=${3:-5}
 	me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
 	mkdir -p "$D"
