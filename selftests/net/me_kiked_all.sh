@@ -40,11 +40,15 @@ run() {
 }
 
 run home 90
+# The NAT flavours below take 1 to 2 minutes each: make check runs the bare
+# one on 6.1 and the port-mapping one on the other kernels, make check-full
+# both everywhere.
+full=${KIPSEC_FULL:-0} k=${KIPSEC_VM_KERNEL:-6.1}
 # R3 maps port 4500 to 14500 for every destination: the server-reflexive
 # endpoint the server reports is the one the peer must use.
-run portmap 90
+if [ "$full" = 1 ] || [ "$k" != 6.1 ]; then run portmap 90; fi
 # Plain masquerade NATs keep stray entries from the first checks (charon
 # fails there, me_strongswan.sh): kiked's recovery lets them expire
 # (me_client.c, Documentation/mediation.md), about 90 s.
-run bare 200
+if [ "$full" = 1 ] || [ "$k" = 6.1 ]; then run bare 200; fi
 tap_done
