@@ -320,6 +320,15 @@ static int kipsec_encap_get_family(struct genl_info *info, u16 *family)
 	return -EAFNOSUPPORT;
 }
 
+/* The port and family of an ENCAP_ADD or a port ENCAP_DEL. */
+static int kipsec_encap_port_family(struct genl_info *info, u16 *port, u16 *family)
+{
+	if (!kipsec_require(info, KIPSEC_A_ENCAP_PORT))
+		return -EINVAL;
+	*port = nla_get_u16(info->attrs[KIPSEC_A_ENCAP_PORT]);
+	return kipsec_encap_get_family(info, family);
+}
+
 int kipsec_nl_encap_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kipsec_net *kn = kipsec_pernet(genl_info_net(info));
@@ -327,10 +336,7 @@ int kipsec_nl_encap_add(struct sk_buff *skb, struct genl_info *info)
 	u16 port, family;
 	int err;
 
-	if (!kipsec_require(info, KIPSEC_A_ENCAP_PORT))
-		return -EINVAL;
-	port = nla_get_u16(info->attrs[KIPSEC_A_ENCAP_PORT]);
-	err = kipsec_encap_get_family(info, &family);
+	err = kipsec_encap_port_family(info, &port, &family);
 	if (err)
 		return err;
 	mutex_lock(&en->lock);
@@ -397,14 +403,8 @@ int kipsec_nl_encap_del(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&en->lock);
 		return err;
 	}
-	if (!info->attrs[KIPSEC_A_ENCAP_PORT]) {
-		NL_SET_ERR_MSG(info->extack,
-			       "missing attribute KIPSEC_A_ENCAP_PORT (or KIPSEC_A_ENCAP_FD)");
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KIPSEC_A_ENCAP_PORT);
-		return -EINVAL;
-	}
-	port = nla_get_u16(info->attrs[KIPSEC_A_ENCAP_PORT]);
-	err = kipsec_encap_get_family(info, &family);
+	/* Else by port (the fd form is above). */
+	err = kipsec_encap_port_family(info, &port, &family);
 	if (err)
 		return err;
 	mutex_lock(&en->lock);
