@@ -173,15 +173,9 @@ static void auth_done(struct ike_sa *sa)
 /* Another established IKE_SA of sa's conn with the same peer address. */
 static struct ike_sa *other_ikesa(const struct ike_sa *sa)
 {
-	const struct sockaddr_storage *p = &sa->peer;
-	size_t off = p->ss_family == AF_INET ? offsetof(struct sockaddr_in, sin_addr) :
-		     offsetof(struct sockaddr_in6, sin6_addr);
-	size_t len = p->ss_family == AF_INET ? 4 : 16;
-
 	for (struct ike_sa *o = ikesa_list(); o; o = o->next)
 		if (o != sa && o->conn == sa->conn && o->state == ST_ESTABLISHED &&
-		    !o->replaced && o->peer.ss_family == p->ss_family &&
-		    !memcmp((const uint8_t *)&o->peer + off, (const uint8_t *)p + off, len))
+		    !o->replaced && ss_same_addr(&o->peer, &sa->peer))
 			return o;
 	return NULL;
 }
