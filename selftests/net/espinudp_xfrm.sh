@@ -1,4 +1,5 @@
 #!/bin/bash
+# kipsec-cost: 90
 # kipsec-debug: full
 # ESP in UDP (RFC 3948) between kipsec and Linux XFRM across an nftables
 # masquerade NAT in its own netns:

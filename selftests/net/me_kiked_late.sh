@@ -1,4 +1,5 @@
 #!/bin/bash
+# kipsec-cost: 48
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7: R6 comes online later than R2, the ME_CALLBACK path.  The seed's
 # lab (selftests/net/me_lab.bash) with home-router NATs and kiked on all
