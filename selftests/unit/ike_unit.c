@@ -169,6 +169,7 @@ static void test_rekey_keys(void)
 	hexs(ch.keymat, 40, h);
 	tap(ok && !strcmp(h, "a44e9317e172d972aa849bb086af6fc9fcde0f938e2dbd382b25f3d5f4a26e465c54ffde1d908eeb"),
 	    "CHILD_SA with PFS: KEYMAT = prf+(SK_d, g^ir | Ni | Nr) matches Python");
+	free(ch.keymat);
 	buf_free(&sa.ni);
 	buf_free(&sa.nr);
 	buf_free(&gir);
