@@ -34,7 +34,7 @@ static void test_dh(uint16_t g, size_t seclen)
 {
 	struct dh *a = dh_new(g), *b = dh_new(g);
 	struct buf pa = { 0 }, pb = { 0 }, sa = { 0 }, sb = { 0 };
-	char name[64];
+	char name[96];
 	bool ok = a && b && !dh_public(a, &pa) && !dh_public(b, &pb) &&
 		  pa.len == dh_pub_len(g) &&
 		  !dh_shared(a, pb.p, pb.len, &sa) && !dh_shared(b, pa.p, pa.len, &sb) &&
@@ -42,7 +42,19 @@ static void test_dh(uint16_t g, size_t seclen)
 
 	/* A truncated public value must be refused. */
 	ok = ok && dh_shared(a, pb.p, pb.len - 1, &sa) != 0;
-	snprintf(name, sizeof(name), "DH group %u: both sides derive the same %zu-byte secret", g, seclen);
+	if (g != DH_CURVE25519) {
+		/* ECP: a point off the curve (y + 1), coordinates >= p;
+		 * MODP: 1 and p - 1 (all ones is above p - 1). */
+		pb.p[pb.len - 1] ^= 1;
+		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
+		memset(pb.p, 0xff, pb.len);
+		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
+		memset(pb.p, 0, pb.len);
+		pb.p[pb.len - 1] = 1;
+		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
+	}
+	snprintf(name, sizeof(name), "DH group %u: both sides derive the same %zu-byte secret%s",
+		 g, seclen, g != DH_CURVE25519 ? ", invalid public values refused" : "");
 	tap(ok, name);
 	dh_free(a);
 	dh_free(b);
