@@ -43,10 +43,10 @@ static void test_dh(uint16_t g, size_t seclen)
 	/* A truncated public value must be refused. */
 	ok = ok && dh_shared(a, pb.p, pb.len - 1, &sa) != 0;
 	if (g != DH_CURVE25519) {
-		/* ECP: a point off the curve (y + 1), coordinates >= p;
-		 * MODP: 1 and p - 1 (all ones is above p - 1). */
+		/* ECP: a point off the curve (y xor 1), coordinates >= p;
+		 * MODP: all ones (>= p) and 1. */
 		pb.p[pb.len - 1] ^= 1;
-		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
+		ok = ok && (g == DH_MODP2048 || dh_shared(a, pb.p, pb.len, &sa) != 0);
 		memset(pb.p, 0xff, pb.len);
 		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
 		memset(pb.p, 0, pb.len);
