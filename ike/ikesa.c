@@ -111,7 +111,7 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 {
 	size_t pl = prf_len(sa->s.prf), al = integ_key_len(sa->s.integ);
 	size_t el = encr_key_len(&sa->s), total = 3 * pl + 2 * al + 2 * el;
-	uint8_t *nonces, *seed, *km;
+	uint8_t *nonces, *seed, *km, skeyseed[64];
 	size_t nl = sa->ni.len + sa->nr.len, off = 0;
 	int ret = -1;
 
@@ -126,20 +126,20 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 		memcpy(nonces + gir_len, sa->ni.p, sa->ni.len);
 		memcpy(nonces + gir_len + sa->ni.len, sa->nr.p, sa->nr.len);
 		if (prf(old->s.prf, old->sk_d, prf_len(old->s.prf), nonces,
-			gir_len + nl, sa->skeyseed))
+			gir_len + nl, skeyseed))
 			goto out;
 	}
 	memcpy(nonces, sa->ni.p, sa->ni.len);
 	memcpy(nonces + sa->ni.len, sa->nr.p, sa->nr.len);
 	/* SKEYSEED = prf(Ni | Nr, g^ir) */
-	if (!old && prf(sa->s.prf, nonces, nl, gir, gir_len, sa->skeyseed))
+	if (!old && prf(sa->s.prf, nonces, nl, gir, gir_len, skeyseed))
 		goto out;
 	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
 	 *	= prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
 	seed = nonces;
 	memcpy(seed + nl, sa->spi_i, 8);
 	memcpy(seed + nl + 8, sa->spi_r, 8);
-	if (prf_plus(sa->s.prf, sa->skeyseed, pl, seed, nl + 16, km, total))
+	if (prf_plus(sa->s.prf, skeyseed, pl, seed, nl + 16, km, total))
 		goto out;
 	memcpy(sa->sk_d, km + off, pl); off += pl;
 	memcpy(sa->sk_ai, km + off, al); off += al;
@@ -150,6 +150,7 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 	memcpy(sa->sk_pr, km + off, pl);
 	ret = 0;
 out:
+	wipe(skeyseed, sizeof(skeyseed));
 	if (km)
 		wipe(km, total);
 	free(km);

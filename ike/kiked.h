@@ -370,10 +370,11 @@ struct ike_sa {
 	struct dh *dh;
 	struct buf ni, nr, kei, ker, cookie;
 	struct buf init_i, init_r;	/* IKE_SA_INIT messages for AUTH */
-	uint8_t skeyseed[64];
 	uint8_t sk_d[64], sk_ai[64], sk_ar[64], sk_ei[36], sk_er[36],
 		sk_pi[64], sk_pr[64];
-	/* Requests we sent: message ID, retransmission state. */
+	/* Requests we sent: message ID, retransmission state; req is the
+	 * outstanding request (freed when its response arrives), resp our
+	 * last response (kept for a retransmitted request, RFC 7296 2.1). */
 	uint32_t next_msgid;
 	struct buf req;
 	int retries;
