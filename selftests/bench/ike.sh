@@ -21,8 +21,12 @@
 #     established IKE_SA with one CHILD_SA keeps, not what its burst touched
 #     on the way (with the delta from the warm-up alone, charon showed 0 kB
 #     at N=64 and kiked 8 to 13 kB from run to run).
-# The clients run in the same VM and cost the same CPU in both runs, so the
-# rate ratio understates the difference between the responders.  Cookies
+#   responder CPU: the responder process's utime + stime (all of charon's
+#     threads) over both halves, per setup: what the rate costs, less
+#     exposed to the host's load than the wall-clock rate.
+# The clients run in the same VM and cost the same CPU in both runs (as
+# much as the responder: the same key exchange), so the rate ratio
+# understates the difference between the responders.  Cookies
 # are off on both (thresholds above N): a load test, not a DoS test.
 set -u
 cd "$(dirname "$0")/../.."
@@ -100,6 +104,8 @@ start_clients() {	# K...: client daemons K (0.., or w)
 }
 established() { cat "$T"/c*.log | grep -c "CHILD_SA established"; }
 dirty_kb() { awk '/^Private_Dirty/ { print $2 }' /proc/$1/smaps_rollup; }
+# utime + stime of the whole process (all of charon's threads), in ticks.
+cpu_ticks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $12 + $13 }'; }
 
 server_conn() {	# ipsec.conf conn for both responders
 	cat <<-EOC
@@ -153,35 +159,38 @@ wait_established() {	# N: until N clients have their CHILD_SA (120 s at most)
 	echo "bench: IKE $S_KIND: only $(established) of $1 CHILD_SAs in 120 s" >&2
 	return 1
 }
-# One round against $1: prints "setups_per_s kb_per_sa", or "0 0".
+# One round against $1: prints "setups_per_s kb_per_sa cpu_ms_per_setup",
+# or "0 0 0".
 round() {
-	local m1 m2 t t0 t1 ok=0 h=$((NCLI / 64))
+	local m1 m2 t t0 t1 c c0 ok=0 h=$((NCLI / 64))
 	S_KIND=$1
 	rm -f "$T"/c*.log
-	if ! start_server $1 || [ -z "$SPID" ]; then echo "0 0"; return; fi
+	if ! start_server $1 || [ -z "$SPID" ]; then echo "0 0 0"; return; fi
 	start_clients w
 	if wait_established 1; then
 		sleep 1
-		t0=$(date +%s%N)
+		c0=$(cpu_ticks $SPID) t0=$(date +%s%N)
 		start_clients $(seq 0 $((h - 1)))
 		if wait_established $((NCLI / 2 + 1)); then
 			t1=$(date +%s%N) t=$((t1 - t0))
+			c=$(($(cpu_ticks $SPID) - c0))
 			sleep 2
 			m1=$(dirty_kb $SPID)
-			t0=$(date +%s%N)
+			c0=$(cpu_ticks $SPID) t0=$(date +%s%N)
 			start_clients $(seq $h $((2 * h - 1)))
 			wait_established $((NCLI + 1)) && ok=1
 			t1=$(date +%s%N) t=$((t + t1 - t0))
+			c=$((c + $(cpu_ticks $SPID) - c0))
 			sleep 2
 			m2=$(dirty_kb $SPID)
 		fi
 	fi
 	stop_clients
 	if [ $ok = 1 ]; then
-		python3 -c "import sys; n,t,a,b=map(float,sys.argv[1:]); print('%.2f %.2f' % (n/t*1e9, (b-a)/(n/2)))" \
-			$NCLI $t "$m1" "$m2"
+		python3 -c "import sys; n,t,a,b,c,hz=map(float,sys.argv[1:]); print('%.2f %.2f %.1f' % (n/t*1e9, (b-a)/(n/2), c/hz/n*1e3))" \
+			$NCLI $t "$m1" "$m2" $c "$(getconf CLK_TCK)"
 	else
-		echo "0 0"
+		echo "0 0 0"
 	fi
 	stop_server $1
 }
@@ -190,16 +199,18 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
 
 write_clients
 write_warmup
-declare -A rate mem
+declare -A rate mem cpu
 for r in $(seq "$ROUNDS"); do
 	order="charon kiked"; [ $((r % 2)) = 0 ] && order="kiked charon"
 	for s in $order; do
 		set -- $(round $s)
-		rate[$s]+="$1 "; mem[$s]+="$2 "
+		rate[$s]+="$1 "; mem[$s]+="$2 "; cpu[$s]+="$3 "
 	done
 done
 rk=$(echo ${rate[kiked]} | tr ' ' '\n' | median); rc=$(echo ${rate[charon]} | tr ' ' '\n' | median)
 mk=$(echo ${mem[kiked]} | tr ' ' '\n' | median); mc=$(echo ${mem[charon]} | tr ' ' '\n' | median)
+ck=$(echo ${cpu[kiked]} | tr ' ' '\n' | median); cc=$(echo ${cpu[charon]} | tr ' ' '\n' | median)
 echo "bench: IKE_SA+CHILD_SA setups/s, $NCLI clients at once, PSK, ecp256: kiked/charon = $(ratio "$rk" "$rc") (kiked $rk/s, charon $rc/s; medians of $ROUNDS)"
 echo "bench: private memory per established IKE_SA: kiked/charon = $(ratio "$mk" "$mc") (kiked $mk kB, charon $mc kB; medians of $ROUNDS)"
-echo "bench: IKE rounds: kiked ${rate[kiked]}/s, ${mem[kiked]}kB; charon ${rate[charon]}/s, ${mem[charon]}kB"
+echo "bench: responder CPU time per IKE_SA+CHILD_SA setup: kiked/charon = $(ratio "$ck" "$cc") (kiked $ck ms, charon $cc ms; medians of $ROUNDS)"
+echo "bench: IKE rounds: kiked ${rate[kiked]}/s, ${mem[kiked]}kB, ${cpu[kiked]}ms; charon ${rate[charon]}/s, ${mem[charon]}kB, ${cpu[charon]}ms"
