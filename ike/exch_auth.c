@@ -156,18 +156,14 @@ uint32_t new_spi(void)
 }
 
 /* Both AUTH payloads are computed and checked: the IKE_SA is up, and what
- * only IKE_SA_INIT and IKE_AUTH needed (both IKE_SA_INIT messages, the KE
- * values and our DH key) goes, a few kB per IKE_SA. */
+ * only IKE_AUTH needed (both IKE_SA_INIT messages) goes.  (Our DH key and
+ * the KE values went when g^ir was computed, exch_init.c.) */
 static void auth_done(struct ike_sa *sa)
 {
 	sa->state = ST_ESTABLISHED;
 	ikesa_schedule(sa);
 	buf_free(&sa->init_i);
 	buf_free(&sa->init_r);
-	buf_free(&sa->kei);
-	buf_free(&sa->ker);
-	dh_free(sa->dh);
-	sa->dh = NULL;
 }
 
 /* Another established IKE_SA of sa's conn with the same peer address. */
