@@ -200,17 +200,20 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
 write_clients
 write_warmup
 declare -A rate mem cpu
+failed=
 for r in $(seq "$ROUNDS"); do
 	order="charon kiked"; [ $((r % 2)) = 0 ] && order="kiked charon"
 	for s in $order; do
 		set -- $(round $s)
+		# A round that did not complete is reported, not counted.
+		if [ "${1:-0}" = 0 ]; then failed+=" $s"; continue; fi
 		rate[$s]+="$1 "; mem[$s]+="$2 "; cpu[$s]+="$3 "
 	done
 done
-rk=$(echo ${rate[kiked]} | tr ' ' '\n' | median); rc=$(echo ${rate[charon]} | tr ' ' '\n' | median)
-mk=$(echo ${mem[kiked]} | tr ' ' '\n' | median); mc=$(echo ${mem[charon]} | tr ' ' '\n' | median)
-ck=$(echo ${cpu[kiked]} | tr ' ' '\n' | median); cc=$(echo ${cpu[charon]} | tr ' ' '\n' | median)
+rk=$(echo ${rate[kiked]:-} | tr ' ' '\n' | median); rc=$(echo ${rate[charon]:-} | tr ' ' '\n' | median)
+mk=$(echo ${mem[kiked]:-} | tr ' ' '\n' | median); mc=$(echo ${mem[charon]:-} | tr ' ' '\n' | median)
+ck=$(echo ${cpu[kiked]:-} | tr ' ' '\n' | median); cc=$(echo ${cpu[charon]:-} | tr ' ' '\n' | median)
 echo "bench: IKE_SA+CHILD_SA setups/s, $NCLI clients at once, PSK, ecp256: kiked/charon = $(ratio "$rk" "$rc") (kiked $rk/s, charon $rc/s; medians of $ROUNDS)"
 echo "bench: private memory per established IKE_SA: kiked/charon = $(ratio "$mk" "$mc") (kiked $mk kB, charon $mc kB; medians of $ROUNDS)"
 echo "bench: responder CPU time per IKE_SA+CHILD_SA setup: kiked/charon = $(ratio "$ck" "$cc") (kiked $ck ms, charon $cc ms; medians of $ROUNDS)"
-echo "bench: IKE rounds: kiked ${rate[kiked]}/s, ${mem[kiked]}kB, ${cpu[kiked]}ms; charon ${rate[charon]}/s, ${mem[charon]}kB, ${cpu[charon]}ms"
+echo "bench: IKE rounds: kiked ${rate[kiked]:-}/s, ${mem[kiked]:-}kB, ${cpu[kiked]:-}ms; charon ${rate[charon]:-}/s, ${mem[charon]:-}kB, ${cpu[charon]:-}ms${failed:+; rounds not completed by:$failed}"
