@@ -135,7 +135,7 @@ demo: deps
 bench: deps
 	@selftests/vm/run --kernel $${KIPSEC_KERNEL:-6.1} --timeout 1800 -- env \
 		BENCH_ROUNDS=$${BENCH_ROUNDS:-3} BENCH_SECS=$${BENCH_SECS:-4} BENCH_SAS=$${BENCH_SAS:-5000} \
-		BENCH_SPD="$${BENCH_SPD:-0 1000 10000 100000}" BENCH_IKE_N=$${BENCH_IKE_N:-64} \
+		BENCH_SPD="$${BENCH_SPD:-0 1000 10000 100000}" BENCH_IKE_N=$${BENCH_IKE_N:-256} \
 		selftests/bench/inside.sh
 
 clean:

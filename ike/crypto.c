@@ -3,13 +3,19 @@
  * Everything cryptographic goes through OpenSSL 3's EVP API: key exchange
  * (MODP 2048, ECP 256/384, Curve25519), HMAC-SHA2 PRFs, prf+ (RFC 7296
  * 2.13), and the SK payload (AES-CBC + HMAC-SHA2, AES-GCM-16, RFC 5282).
+ *
+ * What OpenSSL would look up or build again on every call is made once and
+ * kept for the daemon's life: the key generation context of each group
+ * (with its curve or prime already set up), the HMAC of each digest, the
+ * ciphers.  The one-shot functions (HMAC(), EVP_PKEY_Q_keygen, a cipher
+ * from EVP_aes_*()) fetch their algorithm from the provider, and key
+ * generation builds its group from the curve's name, each time.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 #include "kiked.h"
@@ -40,45 +46,53 @@ size_t dh_pub_len(uint16_t group)
 	return 0;
 }
 
-/* EVP_PKEY_Q_keygen takes no group for DH: name the RFC 3526 group. */
-static EVP_PKEY *modp_keygen(void)
+/* The key generation context of a group, made once: its group (curve,
+ * prime) is set up when the context is, not for each key. */
+static EVP_PKEY_CTX *keygen_ctx(uint16_t group)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-	OSSL_PARAM p[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "modp_2048", 0),
-		OSSL_PARAM_END
+	static const struct { uint16_t group; const char *alg, *name; } gs[] = {
+		{ DH_MODP2048, "DH", "modp_2048" },
+		{ DH_ECP256, "EC", "P-256" },
+		{ DH_ECP384, "EC", "P-384" },
+		{ DH_CURVE25519, "X25519", NULL },
 	};
-	EVP_PKEY *k = NULL;
+	static EVP_PKEY_CTX *ctx[sizeof(gs) / sizeof(gs[0])];
 
-	if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 ||
-	    EVP_PKEY_CTX_set_params(ctx, p) != 1 || EVP_PKEY_generate(ctx, &k) != 1)
-		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return k;
+	for (size_t i = 0; i < sizeof(gs) / sizeof(gs[0]); i++) {
+		OSSL_PARAM p[] = {
+			OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+					       (char *)gs[i].name, 0),
+			OSSL_PARAM_END
+		};
+
+		if (gs[i].group != group)
+			continue;
+		if (ctx[i])
+			return ctx[i];
+		ctx[i] = EVP_PKEY_CTX_new_from_name(NULL, gs[i].alg, NULL);
+		if (!ctx[i] || EVP_PKEY_keygen_init(ctx[i]) != 1 ||
+		    (gs[i].name && EVP_PKEY_CTX_set_params(ctx[i], p) != 1)) {
+			EVP_PKEY_CTX_free(ctx[i]);
+			ctx[i] = NULL;
+		}
+		return ctx[i];
+	}
+	return NULL;
 }
 
 struct dh *dh_new(uint16_t group)
 {
-	struct dh *d = calloc(1, sizeof(*d));
+	EVP_PKEY_CTX *ctx = keygen_ctx(group);
+	struct dh *d;
 
+	if (!ctx)
+		return NULL;
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->group = group;
-	switch (group) {
-	case DH_MODP2048:
-		d->key = modp_keygen();
-		break;
-	case DH_ECP256:
-		d->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-		break;
-	case DH_ECP384:
-		d->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-		break;
-	case DH_CURVE25519:
-		d->key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-		break;
-	}
-	if (!d->key) {
+	if (EVP_PKEY_generate(ctx, &d->key) != 1) {
+		EVP_PKEY_free(d->key);
 		free(d);
 		return NULL;
 	}
@@ -132,26 +146,28 @@ static EVP_PKEY *peer_key(struct dh *d, const uint8_t *p, size_t len)
 		return NULL;
 	if (d->group == DH_CURVE25519)
 		return EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, p, len);
+	if (d->group != DH_MODP2048) {
+		/* Our key's curve (copied, not built again from its name); the
+		 * point is checked to be on it (EC_POINT_oct2point). */
+		tmp[0] = 0x04;
+		memcpy(tmp + 1, p, len);
+		pk = EVP_PKEY_new();
+		if (!pk || EVP_PKEY_copy_parameters(pk, d->key) != 1 ||
+		    EVP_PKEY_set1_encoded_public_key(pk, tmp, len + 1) != 1) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+		}
+		return pk;
+	}
 	bld = OSSL_PARAM_BLD_new();
 	if (!bld)
 		return NULL;
-	if (d->group == DH_MODP2048) {
-		bn = BN_bin2bn(p, (int)len, NULL);
-		if (!bn || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-							    "modp_2048", 0) ||
-		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, bn))
-			goto out;
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-	} else {
-		tmp[0] = 0x04;
-		memcpy(tmp + 1, p, len);
-		if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-				d->group == DH_ECP256 ? "P-256" : "P-384", 0) ||
-		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-						      tmp, len + 1))
-			goto out;
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	}
+	bn = BN_bin2bn(p, (int)len, NULL);
+	if (!bn || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+						    "modp_2048", 0) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, bn))
+		goto out;
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
 	params = OSSL_PARAM_BLD_to_param(bld);
 	if (!ctx || !params || EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
@@ -175,9 +191,13 @@ int dh_shared(struct dh *d, const uint8_t *peer, size_t plen, struct buf *out)
 
 	if (!pk)
 		return -1;
+	/* A full public key check only for MODP (1 < y < p - 1 and the
+	 * subgroup): an ECP point is on its curve (peer_key) and the NIST
+	 * curves have cofactor 1, where the check's n * Q = O is a second
+	 * scalar multiplication for nothing; X25519 needs none (RFC 7748). */
 	ctx = EVP_PKEY_CTX_new(d->key, NULL);
 	if (!ctx || EVP_PKEY_derive_init(ctx) != 1 ||
-	    EVP_PKEY_derive_set_peer(ctx, pk) != 1 ||
+	    EVP_PKEY_derive_set_peer_ex(ctx, pk, d->group == DH_MODP2048) != 1 ||
 	    EVP_PKEY_derive(ctx, sec, &len) != 1)
 		goto out;
 	if (d->group == DH_MODP2048 && len < 256) {
@@ -210,15 +230,49 @@ size_t prf_len(uint16_t p)
 	return md ? (size_t)EVP_MD_get_size(md) : 0;
 }
 
+/* HMAC-SHA2 with an osz-byte (32, 48, 64) digest over data into out: a
+ * copy of that digest's HMAC context, made once, keyed for this call. */
+static int hmac(size_t osz, const uint8_t *key, size_t klen,
+		const uint8_t *data, size_t dlen, uint8_t *out)
+{
+	static EVP_MAC_CTX *tmpl[3];
+	static const char *const names[3] = { "SHA2-256", "SHA2-384", "SHA2-512" };
+	int i = osz == 32 ? 0 : osz == 48 ? 1 : osz == 64 ? 2 : -1;
+	size_t ol = 0;
+	EVP_MAC_CTX *c;
+	int ret = -1;
+
+	if (i < 0)
+		return -1;
+	if (!tmpl[i]) {
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		OSSL_PARAM prm[] = {
+			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)names[i], 0),
+			OSSL_PARAM_END
+		};
+
+		tmpl[i] = mac ? EVP_MAC_CTX_new(mac) : NULL;
+		EVP_MAC_free(mac);	/* the context holds its own reference */
+		if (tmpl[i] && EVP_MAC_CTX_set_params(tmpl[i], prm) != 1) {
+			EVP_MAC_CTX_free(tmpl[i]);
+			tmpl[i] = NULL;
+		}
+		if (!tmpl[i])
+			return -1;
+	}
+	c = EVP_MAC_CTX_dup(tmpl[i]);
+	if (c && EVP_MAC_init(c, key, klen, NULL) == 1 &&
+	    EVP_MAC_update(c, data, dlen) == 1 &&
+	    EVP_MAC_final(c, out, &ol, osz) == 1 && ol == osz)
+		ret = 0;
+	EVP_MAC_CTX_free(c);
+	return ret;
+}
+
 int prf(uint16_t p, const uint8_t *key, size_t klen, const uint8_t *data,
 	size_t dlen, uint8_t *out)
 {
-	const EVP_MD *md = prf_md(p);
-	unsigned int ol = 0;
-
-	if (!md)
-		return -1;
-	return HMAC(md, key, (int)klen, data, dlen, out, &ol) ? 0 : -1;
+	return hmac(prf_len(p), key, klen, data, dlen, out);
 }
 
 /* prf+ (RFC 7296 2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n). */
@@ -287,13 +341,19 @@ size_t encr_key_len(const struct suite *s)
 	return s->encr_keylen / 8u + (s->encr == ENCR_AES_GCM_16 ? 4u : 0u);
 }
 
-static const EVP_CIPHER *cipher(uint16_t encr, uint16_t bits)
+/* Fetched once: EVP_aes_*() would be fetched again by every init. */
+static EVP_CIPHER *cipher(uint16_t encr, uint16_t bits)
 {
-	if (encr == ENCR_AES_GCM_16)
-		return bits == 128 ? EVP_aes_128_gcm() :
-		       bits == 192 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-	return bits == 128 ? EVP_aes_128_cbc() :
-	       bits == 192 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+	static const char *const names[2][3] = {
+		{ "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" },
+		{ "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" },
+	};
+	static EVP_CIPHER *c[2][3];
+	int g = encr == ENCR_AES_GCM_16, k = bits == 128 ? 0 : bits == 192 ? 1 : 2;
+
+	if (!c[g][k])
+		c[g][k] = EVP_CIPHER_fetch(NULL, names[g][k], NULL);
+	return c[g][k];
 }
 
 /* Run a cipher over in[0..len) into out; for GCM also AAD and tag. */
@@ -312,7 +372,8 @@ static int run_cipher(const struct sk_keys *k, bool enc, const uint8_t *iv,
 		memcpy(nonce, k->ek + k->encr_keylen / 8, 4);
 		memcpy(nonce + 4, iv, 8);
 	}
-	if (EVP_CipherInit_ex(c, cipher(k->encr, k->encr_keylen), NULL, k->ek,
+	if (!cipher(k->encr, k->encr_keylen) ||
+	    EVP_CipherInit_ex(c, cipher(k->encr, k->encr_keylen), NULL, k->ek,
 			      gcm ? nonce : iv, enc) != 1)
 		goto out;
 	EVP_CIPHER_CTX_set_padding(c, 0);
@@ -337,10 +398,9 @@ static int hmac_icv(const struct sk_keys *k, const uint8_t *p, size_t len,
 		    uint8_t *icv)
 {
 	uint8_t full[64];
-	unsigned int ol = 0;
 
-	if (!HMAC(integ_md(k->integ), k->ak, (int)integ_key_len(k->integ),
-		  p, len, full, &ol))
+	if (hmac(integ_key_len(k->integ), k->ak, integ_key_len(k->integ),
+		 p, len, full))
 		return -1;
 	memcpy(icv, full, integ_icv_len(k->integ));
 	return 0;

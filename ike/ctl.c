@@ -114,9 +114,9 @@ static void status(FILE *f, bool all)
 		for (int i = 0; i < CHILD_MAX; i++) {
 			static const char *const st[] = { "", "INSTALLED", "REKEYING",
 							  "REKEYED", "DELETING" };
-			struct child_sa *ch = &sa->child[i];
+			struct child_sa *ch = sa->child[i];
 
-			if (!ch->up)
+			if (!ch || !ch->up)
 				continue;
 			ts_list_str(&ch->tsi, l, sizeof(l));
 			ts_list_str(&ch->tsr, r, sizeof(r));

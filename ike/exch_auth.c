@@ -156,18 +156,14 @@ uint32_t new_spi(void)
 }
 
 /* Both AUTH payloads are computed and checked: the IKE_SA is up, and what
- * only IKE_SA_INIT and IKE_AUTH needed (both IKE_SA_INIT messages, the KE
- * values and our DH key) goes, a few kB per IKE_SA. */
+ * only IKE_AUTH needed (both IKE_SA_INIT messages) goes.  (Our DH key and
+ * the KE values went when g^ir was computed, exch_init.c.) */
 static void auth_done(struct ike_sa *sa)
 {
 	sa->state = ST_ESTABLISHED;
 	ikesa_schedule(sa);
 	buf_free(&sa->init_i);
 	buf_free(&sa->init_r);
-	buf_free(&sa->kei);
-	buf_free(&sa->ker);
-	dh_free(sa->dh);
-	sa->dh = NULL;
 }
 
 /* Another established IKE_SA of sa's conn with the same peer address. */
@@ -236,10 +232,12 @@ int auth_request(struct ike_sa *sa)
 	}
 	if (c->transport)
 		mb_notify(&in, 0, N_USE_TRANSPORT_MODE, NULL, 0);
-	sa->child[0].spi_in = new_spi();
+	if (!child_first(sa))
+		goto fail;
+	sa->child[0]->spi_in = new_spi();
 	logm(SS_IKE, L_INFO, "conn %s: proposing CHILD_SA, inbound SPI %08x",
-	     c->name, sa->child[0].spi_in);
-	put_u32be(spi, sa->child[0].spi_in);
+	     c->name, sa->child[0]->spi_in);
+	put_u32be(spi, sa->child[0]->spi_in);
 	props_with_spi(&c->esp, spi, 4, props);
 	sa_write(&in, props, c->esp.n);
 	ts_write(&in, PL_TSI, &c->lsub);
@@ -397,7 +395,7 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 	const struct payload *tsi = msg_find(m, PL_TSI), *tsr = msg_find(m, PL_TSR);
 	struct proposal off[CONF_MAX_PROPS * 2], chosen;
 	struct ts_list ptsi, ptsr;
-	struct child_sa *ch = &sa->child[0];
+	struct child_sa *ch;
 	struct msg_builder in, out;
 	struct ike_id gid;
 	int n;
@@ -422,6 +420,11 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 		return me_srv_auth(sa, m, &gid);
 	if (msg_notify(m, N_INITIAL_CONTACT))
 		initial_contact(sa);
+	ch = child_first(sa);
+	if (!ch) {
+		send_auth_error(sa, N_TEMPORARY_FAILURE);
+		goto dead;
+	}
 	n = sa_parse(sap->body, sap->len, off, CONF_MAX_PROPS * 2);
 	if (n <= 0 || sa_choose(off, n, &c->esp, &chosen, &ch->s) ||
 	    chosen.spi_len != 4) {
@@ -483,7 +486,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 	const struct payload *sap = msg_find(m, PL_SA);
 	const struct payload *tsi = msg_find(m, PL_TSI), *tsr = msg_find(m, PL_TSR);
 	struct proposal got[2], chosen;
-	struct child_sa *ch = &sa->child[0];
+	struct child_sa *ch = child_first(sa);
 	struct ike_id gid;
 	static const struct { uint16_t n; const char *why; } errs[] = {
 		{ N_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED: the peer rejected our identity or PSK; compare leftid/rightid and ipsec.secrets on both sides" },
@@ -512,7 +515,7 @@ int auth_response(struct ike_sa *sa, struct ike_msg *m)
 			logm(SS_IKE, L_ERR, "conn %s: peer answered %s", c->name, errs[i].why);
 			return -1;	/* IKE_SA stays up (RFC 7296 1.2) */
 		}
-	if (!sap || !tsi || !tsr || sa_parse(sap->body, sap->len, got, 2) != 1 ||
+	if (!ch || !sap || !tsi || !tsr || sa_parse(sap->body, sap->len, got, 2) != 1 ||
 	    sa_choose(got, 1, &c->esp, &chosen, &ch->s) || chosen.spi_len != 4 ||
 	    ts_parse(tsi->body, tsi->len, &ch->tsi) ||
 	    ts_parse(tsr->body, tsr->len, &ch->tsr)) {

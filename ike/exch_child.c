@@ -219,7 +219,7 @@ struct ike_sa *ccs_childless(const struct conn *c)
 		if (sa->conn != c || sa->state != ST_ESTABLISHED || sa->replaced)
 			continue;
 		for (int i = 0; i < CHILD_MAX; i++)
-			any |= sa->child[i].up;
+			any |= sa->child[i] && sa->child[i]->up;
 		if (!any)
 			return sa;
 	}
@@ -229,9 +229,9 @@ struct ike_sa *ccs_childless(const struct conn *c)
 void child_timers(struct ike_sa *sa, double t)
 {
 	for (int i = 0; i < CHILD_MAX; i++) {
-		struct child_sa *c = &sa->child[i];
+		struct child_sa *c = sa->child[i];
 
-		if (c->up && c->out_pending && t >= c->out_at)
+		if (c && c->up && c->out_pending && t >= c->out_at)
 			child_activate_out(sa, c);
 	}
 }
@@ -250,9 +250,9 @@ void ccs_timers(struct ike_sa *sa, double t)
 		return;
 	}
 	for (int i = 0; i < CHILD_MAX; i++) {
-		struct child_sa *c = &sa->child[i];
+		struct child_sa *c = sa->child[i];
 
-		if (c->up && c->state == CH_INSTALLED && c->rekey_at &&
+		if (c && c->up && c->state == CH_INSTALLED && c->rekey_at &&
 		    t >= c->rekey_at) {
 			ccs_rekey_child(sa, c);
 			return;
@@ -283,17 +283,21 @@ static void retry_later(struct ike_sa *sa, struct child_sa *old, const char *why
 static void move_children(struct ike_sa *from, struct ike_sa *to)
 {
 	for (int i = 0; i < CHILD_MAX; i++) {
-		struct child_sa *c = &from->child[i];
+		struct child_sa *c = from->child[i];
 
-		to->child[i] = *c;
+		to->child[i] = c;
+		from->child[i] = NULL;
+		if (!c)
+			continue;
 		if (from->initiator != to->initiator) {
-			to->child[i].tsi = c->tsr;
-			to->child[i].tsr = c->tsi;
+			struct ts_list t = c->tsi;
+
+			c->tsi = c->tsr;
+			c->tsr = t;
 		}
 		/* A delete in flight on the old IKE_SA is sent again. */
-		if (to->child[i].state == CH_DELETING)
-			to->child[i].del_queued = true;
-		wipe(c, sizeof(*c));
+		if (c->state == CH_DELETING)
+			c->del_queued = true;
 	}
 }
 
@@ -436,7 +440,7 @@ bad:
 	buf_wipe(&gir);
 	buf_free(&nrb);
 	if (n)
-		memset(n, 0, sizeof(*n));
+		n->state = CH_NONE;	/* freed by child_gc */
 	logm(SS_IKE, L_ERR, "conn %s: unacceptable CREATE_CHILD_SA response (SA/Nonce/KE/TS); %s",
 	     c->name, old ? "keeping the old CHILD_SA, retrying later" : "no new CHILD_SA");
 	if (old)

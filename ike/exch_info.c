@@ -87,8 +87,8 @@ int info_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	/* The answer to our CHILD_SA delete: now the inbound SAs go too. */
 	for (int i = 0; i < CHILD_MAX; i++)
-		if (sa->child[i].state == CH_DELETING)
-			child_uninstall(sa, &sa->child[i]);
+		if (sa->child[i] && sa->child[i]->state == CH_DELETING)
+			child_uninstall(sa, sa->child[i]);
 	return 0;
 }
 
@@ -106,9 +106,9 @@ int info_send_queued(struct ike_sa *sa)
 	int n = 0;
 
 	for (int i = 0; i < CHILD_MAX; i++) {
-		struct child_sa *c = &sa->child[i];
+		struct child_sa *c = sa->child[i];
 
-		if (!c->del_queued)
+		if (!c || !c->del_queued)
 			continue;
 		c->del_queued = false;
 		c->state = CH_DELETING;

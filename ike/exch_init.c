@@ -27,6 +27,16 @@ static void put_sig_hashes(struct msg_builder *b)
 	mb_notify(b, 0, N_SIGNATURE_HASH_ALGORITHMS, h, sizeof(h));
 }
 
+/* g^ir is known: our DH key and the KE values are not needed any more
+ * (the KE payloads stay in init_i/init_r, which AUTH signs). */
+static void ke_done(struct ike_sa *sa)
+{
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	buf_free(&sa->kei);
+	buf_free(&sa->ker);
+}
+
 static int init_send(struct ike_sa *sa)
 {
 	static const uint8_t zero[8];
@@ -294,6 +304,7 @@ int init_respond(struct ike_msg *m, const struct sockaddr_storage *from,
 	ike_hdr_finish(&b);
 	if (b.overflow || buf_set(&sa->init_r, b.buf, b.len))
 		goto fail;
+	ke_done(sa);
 	sa->state = ST_INIT_DONE;
 	sa->peer_msgid = 0;
 	{
@@ -371,6 +382,7 @@ int init_response(struct ike_sa *sa, struct ike_msg *m)
 		goto bad;
 	}
 	buf_wipe(&gir);
+	ke_done(sa);
 	prop_str(&chosen, p, sizeof(p));
 	logm(SS_IKE, L_INFO, "conn %s: IKE_SA_INIT done, peer selected %s", c->name, p);
 	if (c->mediation && me_cli_init_response(sa, m)) {

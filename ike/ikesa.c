@@ -55,8 +55,23 @@ struct ike_sa *ikesa_find(const uint8_t spi_i[8], const uint8_t spi_r[8],
 	return NULL;
 }
 
+/* Wipes and frees one CHILD_SA (its KEYMAT, its policy ids). */
+static void child_free(struct child_sa *c)
+{
+	if (!c)
+		return;
+	if (c->keymat)
+		wipe(c->keymat, 2 * (c->ekl + c->akl));
+	free(c->keymat);
+	free(c->sp_id);
+	wipe(c, sizeof(*c));
+	free(c);
+}
+
 void ikesa_free(struct ike_sa *sa)
 {
+	for (int i = 0; i < CHILD_MAX; i++)
+		child_free(sa->child[i]);
 	buf_wipe(&sa->ni);
 	buf_wipe(&sa->nr);
 	buf_free(&sa->kei);
@@ -85,6 +100,7 @@ void ikesa_reap(void)
 			child_uninstall_all(sa);
 			ikesa_free(sa);
 		} else {
+			child_gc(sa);
 			pp = &sa->next;
 		}
 	}
@@ -95,7 +111,7 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 {
 	size_t pl = prf_len(sa->s.prf), al = integ_key_len(sa->s.integ);
 	size_t el = encr_key_len(&sa->s), total = 3 * pl + 2 * al + 2 * el;
-	uint8_t *nonces, *seed, *km;
+	uint8_t *nonces, *seed, *km, skeyseed[64];
 	size_t nl = sa->ni.len + sa->nr.len, off = 0;
 	int ret = -1;
 
@@ -110,20 +126,20 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 		memcpy(nonces + gir_len, sa->ni.p, sa->ni.len);
 		memcpy(nonces + gir_len + sa->ni.len, sa->nr.p, sa->nr.len);
 		if (prf(old->s.prf, old->sk_d, prf_len(old->s.prf), nonces,
-			gir_len + nl, sa->skeyseed))
+			gir_len + nl, skeyseed))
 			goto out;
 	}
 	memcpy(nonces, sa->ni.p, sa->ni.len);
 	memcpy(nonces + sa->ni.len, sa->nr.p, sa->nr.len);
 	/* SKEYSEED = prf(Ni | Nr, g^ir) */
-	if (!old && prf(sa->s.prf, nonces, nl, gir, gir_len, sa->skeyseed))
+	if (!old && prf(sa->s.prf, nonces, nl, gir, gir_len, skeyseed))
 		goto out;
 	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
 	 *	= prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
 	seed = nonces;
 	memcpy(seed + nl, sa->spi_i, 8);
 	memcpy(seed + nl + 8, sa->spi_r, 8);
-	if (prf_plus(sa->s.prf, sa->skeyseed, pl, seed, nl + 16, km, total))
+	if (prf_plus(sa->s.prf, skeyseed, pl, seed, nl + 16, km, total))
 		goto out;
 	memcpy(sa->sk_d, km + off, pl); off += pl;
 	memcpy(sa->sk_ai, km + off, al); off += al;
@@ -134,6 +150,7 @@ int ikesa_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 	memcpy(sa->sk_pr, km + off, pl);
 	ret = 0;
 out:
+	wipe(skeyseed, sizeof(skeyseed));
 	if (km)
 		wipe(km, total);
 	free(km);
@@ -169,39 +186,86 @@ int child_derive(struct ike_sa *sa, struct child_sa *c, const struct buf *ni,
 		memcpy(seed, gir->p, gl);
 	memcpy(seed + gl, ni->p, ni->len);
 	memcpy(seed + gl + ni->len, nr->p, nr->len);
+	if (c->keymat)
+		wipe(c->keymat, 2 * (c->ekl + c->akl));
+	free(c->keymat);
 	c->ekl = encr_key_len(&c->s);
 	c->akl = c->s.has_integ ? integ_key_len(c->s.integ) : 0;
-	ret = prf_plus(sa->s.prf, sa->sk_d, prf_len(sa->s.prf), seed, nl,
-		       c->keymat, 2 * (c->ekl + c->akl));
+	c->keymat = malloc(2 * (c->ekl + c->akl));
+	ret = c->keymat ? prf_plus(sa->s.prf, sa->sk_d, prf_len(sa->s.prf), seed,
+				   nl, c->keymat, 2 * (c->ekl + c->akl)) : -1;
 	wipe(seed, nl);
 	free(seed);
 	return ret;
 }
 
+static bool child_unused(const struct child_sa *c)
+{
+	return !c->up && c->state == CH_NONE;
+}
+
 struct child_sa *child_alloc(struct ike_sa *sa)
 {
+	int i;
+
+	for (i = 0; i < CHILD_MAX && sa->child[i] && !child_unused(sa->child[i]); i++)
+		;
+	if (i == CHILD_MAX)
+		return NULL;
+	child_free(sa->child[i]);
+	sa->child[i] = calloc(1, sizeof(*sa->child[i]));
+	return sa->child[i];
+}
+
+struct child_sa *child_first(struct ike_sa *sa)
+{
+	if (!sa->child[0])
+		sa->child[0] = calloc(1, sizeof(*sa->child[0]));
+	return sa->child[0];
+}
+
+void child_gc(struct ike_sa *sa)
+{
+	if (sa->state != ST_ESTABLISHED)
+		return;
 	for (int i = 0; i < CHILD_MAX; i++)
-		if (!sa->child[i].up && sa->child[i].state == CH_NONE) {
-			memset(&sa->child[i], 0, sizeof(sa->child[i]));
-			return &sa->child[i];
+		if (sa->child[i] && child_unused(sa->child[i])) {
+			child_free(sa->child[i]);
+			sa->child[i] = NULL;
 		}
+}
+
+int child_sp_alloc(struct child_sa *c)
+{
+	int n = 3 * c->tsi.n * c->tsr.n;
+
+	if (c->sp_max >= n)
+		return 0;
+	free(c->sp_id);
+	c->sp_id = calloc((size_t)n, sizeof(*c->sp_id));
+	c->sp_max = c->sp_id ? n : 0;
+	return c->sp_id ? 0 : -1;
+}
+
+static struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi, bool in)
+{
+	for (int i = 0; i < CHILD_MAX; i++) {
+		struct child_sa *c = sa->child[i];
+
+		if (c && c->up && (in ? c->spi_in : c->spi_out) == spi)
+			return c;
+	}
 	return NULL;
 }
 
 struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 {
-	for (int i = 0; i < CHILD_MAX; i++)
-		if (sa->child[i].up && sa->child[i].spi_out == spi)
-			return &sa->child[i];
-	return NULL;
+	return child_by_spi(sa, spi, false);
 }
 
 struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi)
 {
-	for (int i = 0; i < CHILD_MAX; i++)
-		if (sa->child[i].up && sa->child[i].spi_in == spi)
-			return &sa->child[i];
-	return NULL;
+	return child_by_spi(sa, spi, true);
 }
 
 /* Rekey at life - margin - random(0 .. margin * fuzz%), like strongSwan;

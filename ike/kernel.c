@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "kiked.h"
@@ -300,7 +301,7 @@ static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
 	struct sp_owner o = {
 		.cn = sa->conn, .local = &sa->local, .peer = &sa->peer,
 		.transport = c->transport, .reqid = c->reqid, .ids = c->sp_id,
-		.nids = &c->nsp, .max = (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])),
+		.nids = &c->nsp, .max = c->sp_max,
 		.cmd = cmd,
 	};
 
@@ -362,7 +363,7 @@ int child_install(struct ike_sa *sa, struct child_sa *c,
 		     rekey_of->spi_in, rekey_of->spi_out, c->reqid);
 		return 0;
 	}
-	if (put_sps(sa, c, KIPSEC_CMD_SP_ADD))
+	if (child_sp_alloc(c) || put_sps(sa, c, KIPSEC_CMD_SP_ADD))
 		goto fail;
 	logm(SS_KNL, L_INFO, "conn %s: installed SAs %08x (in) %08x (out) and %d policies, reqid %u%s",
 	     sa->conn->name, c->spi_in, c->spi_out, c->nsp, c->reqid,
@@ -394,9 +395,9 @@ static void del_sa(struct ike_sa *sa, struct child_sa *c, bool inbound)
 static struct child_sa *successor(struct ike_sa *sa, const struct child_sa *c)
 {
 	for (int i = 0; i < CHILD_MAX; i++) {
-		struct child_sa *o = &sa->child[i];
+		struct child_sa *o = sa->child[i];
 
-		if (o != c && o->up && o->reqid == c->reqid && !o->del_queued &&
+		if (o && o != c && o->up && o->reqid == c->reqid && !o->del_queued &&
 		    o->state != CH_DELETING && o->state != CH_REKEYED)
 			return o;
 	}
@@ -460,12 +461,16 @@ void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	c->rekey_at = 0;
 	c->del_queued = false;
 	c->out_pending = false;
-	wipe(c->keymat, sizeof(c->keymat));
+	if (c->keymat)
+		wipe(c->keymat, 2 * (c->ekl + c->akl));
 	if (succ && c->nsp) {
 		/* The policies belong to the reqid, which lives on. */
-		memcpy(succ->sp_id, c->sp_id, sizeof(c->sp_id[0]) * (size_t)c->nsp);
+		free(succ->sp_id);
+		succ->sp_id = c->sp_id;
+		succ->sp_max = c->sp_max;
 		succ->nsp = c->nsp;
-		c->nsp = 0;
+		c->sp_id = NULL;
+		c->sp_max = c->nsp = 0;
 	}
 	if (nl) {
 		/* Policies first, so no packet is steered to a missing SA
@@ -485,8 +490,8 @@ void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 void child_uninstall_all(struct ike_sa *sa)
 {
 	for (int i = 0; i < CHILD_MAX; i++)
-		if (sa->child[i].up)
-			child_uninstall(sa, &sa->child[i]);
+		if (sa->child[i] && sa->child[i]->up)
+			child_uninstall(sa, sa->child[i]);
 }
 
 /* ---- auto=route: trap policies, removed only with the conn ---- */
@@ -635,11 +640,11 @@ static void on_expire(const struct ksa *k, bool hard)
 		if (sa->state != ST_ESTABLISHED)
 			continue;
 		for (int i = 0; i < CHILD_MAX && !c; i++) {
-			struct child_sa *o = &sa->child[i];
+			struct child_sa *o = sa->child[i];
 
-			if (o->up && o->spi_in == k->spi && o->sa_in)
+			if (o && o->up && o->spi_in == k->spi && o->sa_in)
 				c = o, inbound = true;
-			else if (o->up && o->spi_out == k->spi && o->sa_out)
+			else if (o && o->up && o->spi_out == k->spi && o->sa_out)
 				c = o;
 		}
 		if (!c)

@@ -342,14 +342,20 @@ struct child_sa {
 	struct suite s;
 	struct ts_list tsi, tsr;
 	bool transport;
-	uint8_t keymat[4 * 96];
+	/* KEYMAT, 2 * (ekl + akl) bytes (child_derive): kept while the
+	 * CHILD_SA lives (a pending outbound SA, a float re-adds its SAs). */
+	uint8_t *keymat;
 	size_t ekl, akl;
 	uint32_t reqid;
-	int nsp;
-	uint32_t sp_id[3 * TS_MAX * TS_MAX];
+	/* Ids of its policies in kipsec: nsp of sp_max (3 * |TSi| * |TSr|,
+	 * allocated when installed). */
+	int nsp, sp_max;
+	uint32_t *sp_id;
 	bool sa_in, sa_out;	/* installed in kipsec */
 };
 
+/* CHILD_SAs of an IKE_SA: slots of ike_sa.child, allocated on demand
+ * (child_alloc), freed once no longer up (child_gc, ikesa_free). */
 #define CHILD_MAX 4
 
 struct ike_sa {
@@ -364,10 +370,11 @@ struct ike_sa {
 	struct dh *dh;
 	struct buf ni, nr, kei, ker, cookie;
 	struct buf init_i, init_r;	/* IKE_SA_INIT messages for AUTH */
-	uint8_t skeyseed[64];
 	uint8_t sk_d[64], sk_ai[64], sk_ar[64], sk_ei[36], sk_er[36],
 		sk_pi[64], sk_pr[64];
-	/* Requests we sent: message ID, retransmission state. */
+	/* Requests we sent: message ID, retransmission state; req is the
+	 * outstanding request (freed when its response arrives), resp our
+	 * last response (kept for a retransmitted request, RFC 7296 2.1). */
 	uint32_t next_msgid;
 	struct buf req;
 	int retries;
@@ -378,7 +385,7 @@ struct ike_sa {
 	uint32_t peer_msgid;		/* next expected */
 	struct buf resp;
 	double last_rx, dpd_due;
-	struct child_sa child[CHILD_MAX];
+	struct child_sa *child[CHILD_MAX];	/* NULL: free slot */
 	/* NAT traversal (natt.c): NAT_HERE/NAT_THERE from NAT-D, next keepalive. */
 	uint8_t nat;
 	double ka_at;
@@ -427,7 +434,15 @@ void ikesa_keys(const struct ike_sa *sa, bool out, struct sk_keys *k);
 /* KEYMAT for ch from Ni | Nr (and g^ir for PFS, NULL without). */
 int child_derive(struct ike_sa *sa, struct child_sa *ch, const struct buf *ni,
 		 const struct buf *nr, const struct buf *gir);
+/* A fresh CHILD_SA in a free slot (NULL: none left or no memory). */
 struct child_sa *child_alloc(struct ike_sa *sa);
+/* The CHILD_SA of IKE_AUTH (slot 0, allocated when needed), or NULL. */
+struct child_sa *child_first(struct ike_sa *sa);
+/* Frees the CHILD_SAs of an established sa that are no longer up (between
+ * events: no caller holds a pointer to them then). */
+void child_gc(struct ike_sa *sa);
+/* Sizes sp_id for its selectors; -1 without memory. */
+int child_sp_alloc(struct child_sa *ch);
 struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi);
 /* Lifetimes from the conn: rekey deadlines with margin and fuzz. */

@@ -173,9 +173,9 @@ static void float_to(struct ike_sa *sa, const struct sockaddr_storage *peer,
 	if (local && local->ss_family)
 		sa->local = *local;
 	for (int i = 0; i < CHILD_MAX; i++) {
-		if (!sa->child[i].up)
+		if (!sa->child[i] || !sa->child[i]->up)
 			continue;
-		child_float(sa, &sa->child[i], &old);
+		child_float(sa, sa->child[i], &old);
 		n++;
 	}
 	logm(SS_IKE, L_INFO, "conn %s: %s: IKE_SA floats to %s...%s (peer was %s), %d CHILD_SA%s updated",

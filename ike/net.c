@@ -373,6 +373,7 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m,
 		return;
 	}
 	sa->req_pending = false;
+	buf_free(&sa->req);	/* answered: nothing to retransmit */
 	sa->last_rx = now();
 	if (m->exch == EXCH_IKE_SA_INIT)
 		natt_detect(sa, m, from, to);

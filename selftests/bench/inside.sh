@@ -160,4 +160,4 @@ echo "bench: install $N SAs: kipsec/xfrm time = $(ratio $((t2 - t1)) $((t1 - t0)
 
 # IKE: kiked against charon (its own namespaces, after the above is done).
 clear_all
-[ "${BENCH_IKE_N:-64}" = 0 ] || "$(dirname "$0")/ike.sh"
+[ "${BENCH_IKE_N:-256}" = 0 ] || "$(dirname "$0")/ike.sh"

@@ -34,7 +34,7 @@ static void test_dh(uint16_t g, size_t seclen)
 {
 	struct dh *a = dh_new(g), *b = dh_new(g);
 	struct buf pa = { 0 }, pb = { 0 }, sa = { 0 }, sb = { 0 };
-	char name[64];
+	char name[96];
 	bool ok = a && b && !dh_public(a, &pa) && !dh_public(b, &pb) &&
 		  pa.len == dh_pub_len(g) &&
 		  !dh_shared(a, pb.p, pb.len, &sa) && !dh_shared(b, pa.p, pa.len, &sb) &&
@@ -42,7 +42,19 @@ static void test_dh(uint16_t g, size_t seclen)
 
 	/* A truncated public value must be refused. */
 	ok = ok && dh_shared(a, pb.p, pb.len - 1, &sa) != 0;
-	snprintf(name, sizeof(name), "DH group %u: both sides derive the same %zu-byte secret", g, seclen);
+	if (g != DH_CURVE25519) {
+		/* ECP: a point off the curve (y xor 1), coordinates >= p;
+		 * MODP: all ones (>= p) and 1. */
+		pb.p[pb.len - 1] ^= 1;
+		ok = ok && (g == DH_MODP2048 || dh_shared(a, pb.p, pb.len, &sa) != 0);
+		memset(pb.p, 0xff, pb.len);
+		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
+		memset(pb.p, 0, pb.len);
+		pb.p[pb.len - 1] = 1;
+		ok = ok && dh_shared(a, pb.p, pb.len, &sa) != 0;
+	}
+	snprintf(name, sizeof(name), "DH group %u: both sides derive the same %zu-byte secret%s",
+		 g, seclen, g != DH_CURVE25519 ? ", invalid public values refused" : "");
 	tap(ok, name);
 	dh_free(a);
 	dh_free(b);
@@ -169,6 +181,7 @@ static void test_rekey_keys(void)
 	hexs(ch.keymat, 40, h);
 	tap(ok && !strcmp(h, "a44e9317e172d972aa849bb086af6fc9fcde0f938e2dbd382b25f3d5f4a26e465c54ffde1d908eeb"),
 	    "CHILD_SA with PFS: KEYMAT = prf+(SK_d, g^ir | Ni | Nr) matches Python");
+	free(ch.keymat);
 	buf_free(&sa.ni);
 	buf_free(&sa.nr);
 	buf_free(&gir);
