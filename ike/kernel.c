@@ -304,7 +304,12 @@ static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
 		.cmd = cmd,
 	};
 
-	return sa->initiator ? add_sps(&o, &c->tsi, &c->tsr) : add_sps(&o, &c->tsr, &c->tsi);
+	struct ts_list l = sa->initiator ? c->tsi : c->tsr;
+	struct ts_list r = sa->initiator ? c->tsr : c->tsi;
+
+	if (c->transport)
+		ts_nat_transport(sa, &l, &r);
+	return add_sps(&o, &l, &r);
 }
 
 static void log_keys(struct ike_sa *sa, struct child_sa *c)
@@ -569,8 +574,26 @@ void trap_reload(struct config *old, struct config *nc)
 			trap_install(&nc->conns[j]);
 }
 
+/* c's IKE_SA being set up or established, if any. */
+static struct ike_sa *conn_ikesa(const struct conn *c)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == c && sa->state < ST_DELETING && !sa->replaced)
+			return sa;
+	return NULL;
+}
+
+/* The CHILD_SA that sa creates next proposes the ACQUIRE's packet first. */
+static void want_flow(struct ike_sa *sa, const struct ksel *sel)
+{
+	ts_from_flow(sel->family, sel->src.b, sel->dst.b, sel->proto, sel->sport,
+		     sel->dport, &sa->want_tsi.t[0], &sa->want_tsr.t[0]);
+	sa->want_tsi.n = sa->want_tsr.n = 1;
+}
+
 /* An outbound packet hit a trap: start the conn's IKE_SA (or its CHILD_SA
- * in an IKE_SA that has none), unless one is already on its way. */
+ * in an IKE_SA that has none), unless one is already on its way.  The
+ * packet's selectors lead the CHILD_SA's TSi/TSr (RFC 7296 2.9). */
 static void on_acquire(uint32_t sp_id, const struct ksel *sel)
 {
 	struct conn *c = NULL;
@@ -592,17 +615,18 @@ static void on_acquire(uint32_t sp_id, const struct ksel *sel)
 		logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): creating a CHILD_SA in its IKE_SA",
 		     c->name, s, d, sp_id);
 		sa->ccs.want_child = true;
+		want_flow(sa, sel);
 		return;
 	}
-	for (sa = ikesa_list(); sa; sa = sa->next)
-		if (sa->conn == c && sa->state < ST_DELETING && !sa->replaced) {
-			logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): an IKE_SA is already on its way",
-			     c->name, s, d, sp_id);
-			return;
-		}
+	if (conn_ikesa(c)) {
+		logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): an IKE_SA is already on its way",
+		     c->name, s, d, sp_id);
+		return;
+	}
 	logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): initiating",
 	     c->name, s, d, sp_id);
-	init_start(c);
+	if (init_start(c) == 0 && (sa = conn_ikesa(c)) && sa->state < ST_ESTABLISHED)
+		want_flow(sa, sel);
 }
 
 /* ---- kernel events: soft EXPIRE -> rekey, hard EXPIRE -> delete ---- */
