@@ -147,10 +147,38 @@ static int ts_meet(const struct ts *a, const struct ts *b, struct ts *o)
 	return cmp(o->start, o->end, al) > 0 ? -1 : 0;
 }
 
+/* a lies within b. */
+static bool ts_within(const struct ts *a, const struct ts *b)
+{
+	size_t al = alen(a->type);
+
+	return a->type == b->type && (!b->proto || a->proto == b->proto) &&
+	       a->sport >= b->sport && a->eport <= b->eport &&
+	       cmp(a->start, b->start, al) >= 0 && cmp(a->end, b->end, al) <= 0;
+}
+
+/* Drops the selectors of l that another one holds (the first of equals stays). */
+static void ts_drop_contained(struct ts_list *l)
+{
+	int n = 0;
+
+	for (int i = 0; i < l->n; i++) {
+		bool in = false;
+
+		for (int k = 0; k < l->n && !in; k++)
+			in = k != i && ts_within(&l->t[i], &l->t[k]) &&
+			     (!ts_within(&l->t[k], &l->t[i]) || k < i);
+		if (!in)
+			l->t[n++] = l->t[i];
+	}
+	l->n = n;
+}
+
 /*
  * Narrow what the initiator proposed to what we allow (RFC 7296 2.9): the
- * result is every non-empty intersection.  The first TS of a proposal may be
- * the packet that triggered it; intersecting keeps policy-based narrowing.
+ * result is every non-empty intersection that no other one holds.  The
+ * first TS of a proposal may be the packet that triggered it: it only
+ * survives alone when we allow no larger part of the proposal around it.
  */
 int ts_narrow(const struct ts_list *proposed, const struct ts_list *conf,
 	      struct ts_list *out)
@@ -169,6 +197,7 @@ int ts_narrow(const struct ts_list *proposed, const struct ts_list *conf,
 			if (!dup)
 				out->t[out->n++] = o;
 		}
+	ts_drop_contained(out);
 	return out->n ? 0 : -1;
 }
 
