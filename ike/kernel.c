@@ -435,10 +435,11 @@ void child_float(struct ike_sa *sa, struct child_sa *c,
 		put_sa(sa, c, false, KIPSEC_CMD_SA_UPDATE);
 	} else if (c->sa_out && add_sa(sa, c, false) == 0) {
 		/* The SA's identity has the peer's address: a new one (tunnel
-		 * templates name the endpoints: updated before the old SA
+		 * templates name the endpoints, transport policies through a
+		 * NAT the peer's address as seen: updated before the old SA
 		 * goes).  Its sequence numbers restart, which the peer's replay
 		 * window refuses: rekey at once. */
-		if (c->nsp && !c->transport)
+		if (c->nsp && (!c->transport || (sa->nat & NAT_THERE)))
 			put_sps(sa, c, KIPSEC_CMD_SP_UPDATE);
 		sa->peer = *old_peer;
 		del_sa(sa, c, false);

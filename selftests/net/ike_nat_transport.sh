@@ -16,7 +16,9 @@
 # SAs ESP in UDP and equal charon's, ping, a 1 MB TCP transfer (sha256) and
 # a UDP datagram in both directions, kipsec's packet counters move by
 # exactly the pings, the outside link carries only UDP/4500 (no bare ESP,
-# no clear traffic), NAT keepalives.  The XFRM side of the same datapath
+# no clear traffic), NAT keepalives.  With charon behind the NAT, the NAT
+# then moves it to another address: kiked follows (SA, policies, rekey).
+# The XFRM side of the same datapath
 # (an ip xfrm transport-mode ESP-in-UDP SA behind the NAT) is in
 # espinudp_xfrm.sh.
 set -u
@@ -31,7 +33,7 @@ N=0 FAIL=0 KP=
 trap ike_cleanup EXIT
 
 ike_prereq nft socat
-echo "1..28"
+echo "1..29"
 need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
 	nf_conntrack_netlink
 ike_routed_ns
@@ -85,6 +87,29 @@ xfrm_sps() {
 		{ ip -n $B xfrm policy | sed 's/^/# xfrm: /'; return 1; }
 }
 
+# The NAT moves charon (behind it) to 192.0.2.253: charon's next packets
+# raise kipsec's MAPPING, kiked re-adds its outbound SA, rewrites its
+# transport policies for the new address and rekeys the CHILD_SA.
+addr_floats() {
+	ip -n $M addr add 192.0.2.253/24 dev m0
+	nat_towards m0 "snat to 192.0.2.253 random"
+	ip netns exec $M conntrack -F >/dev/null 2>&1
+	PA=192.0.2.253
+	for _ in 1 2 3 4 5; do
+		ip netns exec $B ping -q -c 2 -i 0.3 -W 1 -I 198.51.100.2 192.0.2.1 >/dev/null 2>&1 && break
+	done
+	wait_log "$T/kiked.log" "re-added for the peer's new address" &&
+		wait_log "$T/kiked.log" "rekeyed" || return 1
+	for _ in $(seq 50); do
+		kipsec_sps >/dev/null && views_agree >/dev/null && break
+		sleep 0.1
+	done
+	kipsec_sps && views_agree &&
+		ip netns exec $A ping -q -c 3 -W 2 -I 192.0.2.1 $PA >/dev/null &&
+		ip netns exec $B ping -q -c 3 -W 2 -I 198.51.100.2 192.0.2.1 >/dev/null &&
+		tcp_transfer $A 192.0.2.1 $B $PA 198.51.100.2 && tcp_transfer $B 198.51.100.2 $A 192.0.2.1
+}
+
 for role in kiked charon; do
 	rm -f "$T/charon.ike.log"
 	# PA: B's address as A sees it, PB: A's as B sees it.
@@ -128,6 +153,9 @@ for role in kiked charon; do
 	check "$pre: outside link carries only UDP/4500 (ESP in UDP), no bare ESP" \
 		only_udp4500 $out 192.0.2.1 $PA 198.51.100.2 $PB
 	check "$pre: NAT keepalives from the NATed side on the outside link" keepalive_seen $out $natted
+	[ $role = charon ] &&
+		check "$pre: the NAT moves charon to 192.0.2.253: kiked moves SA and policies there, rekeys; ping and TCP both ways" \
+			addr_floats
 	[ ${DUMP:-$FAIL} = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -30; sed 's/^/# charon: /' "$T/charon.ike.log" | tail -40; }
 	stop_all
 done
