@@ -303,10 +303,10 @@ static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
 		.nids = &c->nsp, .max = (int)(sizeof(c->sp_id) / sizeof(c->sp_id[0])),
 		.cmd = cmd,
 	};
-
 	struct ts_list l = sa->initiator ? c->tsi : c->tsr;
 	struct ts_list r = sa->initiator ? c->tsr : c->tsi;
 
+	/* Transport mode through a NAT: for the addresses on the wire. */
 	if (c->transport)
 		ts_nat_transport(sa, &l, &r);
 	return add_sps(&o, &l, &r);

@@ -320,7 +320,7 @@ int ts_narrow_child(const struct ike_sa *sa, bool transport,
  * (an ACQUIRE's, trig->n == 1) first, then the configured selectors
  * (RFC 7296 2.9: the responder narrows to the subset holding that packet). */
 static void ts_with_trigger(const struct ts_list *trig, const struct ts_list *conf,
-		     struct ts_list *out)
+			    struct ts_list *out)
 {
 	*out = *trig;
 	for (int i = 0; i < conf->n && out->n < TS_MAX; i++)
