@@ -1,4 +1,5 @@
-# Shared by the kiked <-> charon VM tests (ike_strongswan.sh, ike_cert.sh),
+# Shared by the kiked <-> charon VM tests (ike_strongswan.sh, ike_cert.sh,
+# ike_route.sh, ike_nat.sh, ike_nat_transport.sh),
 # sourced after selftests/lib.sh.  Their checks run in the test's own shell,
 # not in tap_check's subshell, because several of them set state (the
 # daemon's pid, SPIs) that later checks read.
