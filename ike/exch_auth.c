@@ -240,8 +240,7 @@ int auth_request(struct ike_sa *sa)
 	put_u32be(spi, sa->child[0]->spi_in);
 	props_with_spi(&c->esp, spi, 4, props);
 	sa_write(&in, props, c->esp.n);
-	ts_write(&in, PL_TSI, &c->lsub);
-	ts_write(&in, PL_TSR, &c->rsub);
+	ts_write_child(sa, &in, &c->lsub, &c->rsub);
 seal:
 	if (ikesa_encrypted_msg(sa, EXCH_IKE_AUTH, false, sa->next_msgid, &in,
 				PL_IDI, &out))
@@ -433,7 +432,8 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 		send_auth_error(sa, N_NO_PROPOSAL_CHOSEN);
 		goto dead;
 	}
-	if (ts_narrow(&ptsi, &c->rsub, &ch->tsi) || ts_narrow(&ptsr, &c->lsub, &ch->tsr)) {
+	ch->transport = c->transport && msg_notify(m, N_USE_TRANSPORT_MODE);
+	if (ts_narrow_child(sa, ch->transport, &ptsi, &ptsr, &ch->tsi, &ch->tsr)) {
 		char a[512], b[512], x[512], y[512];
 
 		ts_list_str(&ptsi, a, sizeof(a));
@@ -445,7 +445,6 @@ int auth_respond(struct ike_sa *sa, struct ike_msg *m)
 		send_auth_error(sa, N_TS_UNACCEPTABLE);
 		goto dead;
 	}
-	ch->transport = c->transport && msg_notify(m, N_USE_TRANSPORT_MODE);
 	ch->spi_out = get_u32be(chosen.spi);
 	ch->spi_in = new_spi();
 	put_u32be(chosen.spi, ch->spi_in);

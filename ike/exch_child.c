@@ -157,8 +157,12 @@ static int child_request(struct ike_sa *sa, struct child_sa *old)
 	put_bytes_pl(&in, PL_NONCE, &sa->ccs.ni);
 	if (group)
 		put_ke(&in, group, &sa->ccs.ke);
-	ts_write(&in, PL_TSI, l);
-	ts_write(&in, PL_TSR, r);
+	if (old) {
+		ts_write(&in, PL_TSI, l);
+		ts_write(&in, PL_TSR, r);
+	} else {
+		ts_write_child(sa, &in, l, r);
+	}
 	if (old) {
 		old->state = CH_REKEYING;
 		old->rekey_at = 0;
@@ -623,7 +627,9 @@ static int child_respond(struct ike_sa *sa, struct ike_msg *m,
 	}
 	if (n->s.has_dh && (!ke || ke->len < 4 || g16(ke->body) != n->s.dh))
 		return invalid_ke(sa, m, n->s.dh, ke && ke->len >= 4 ? g16(ke->body) : 0);
-	if (ts_narrow(&pi, &c->rsub, &ti) || ts_narrow(&pr, &c->lsub, &tr)) {
+	n->transport = (old ? old->transport : c->transport) &&
+		       msg_notify(m, N_USE_TRANSPORT_MODE);
+	if (ts_narrow_child(sa, n->transport, &pi, &pr, &ti, &tr)) {
 		char a[512], b[512];
 
 		ts_list_str(&pi, a, sizeof(a));
@@ -643,8 +649,6 @@ static int child_respond(struct ike_sa *sa, struct ike_msg *m,
 	n->spi_out = get_u32be(chosen.spi);
 	n->spi_in = new_spi();
 	put_u32be(chosen.spi, n->spi_in);
-	n->transport = (old ? old->transport : c->transport) &&
-		       msg_notify(m, N_USE_TRANSPORT_MODE);
 	n->keymat_i = false;
 	ts_set(sa, n, &tr, &ti);
 	if (child_derive(sa, n, &nib, &nrb, n->s.has_dh ? &gir : NULL))

@@ -304,8 +304,13 @@ static int put_sps(struct ike_sa *sa, struct child_sa *c, int cmd)
 		.nids = &c->nsp, .max = c->sp_max,
 		.cmd = cmd,
 	};
+	struct ts_list l = sa->initiator ? c->tsi : c->tsr;
+	struct ts_list r = sa->initiator ? c->tsr : c->tsi;
 
-	return sa->initiator ? add_sps(&o, &c->tsi, &c->tsr) : add_sps(&o, &c->tsr, &c->tsi);
+	/* Transport mode through a NAT: for the addresses on the wire. */
+	if (c->transport)
+		ts_nat_transport(sa, &l, &r);
+	return add_sps(&o, &l, &r);
 }
 
 static void log_keys(struct ike_sa *sa, struct child_sa *c)
@@ -431,10 +436,11 @@ void child_float(struct ike_sa *sa, struct child_sa *c,
 		put_sa(sa, c, false, KIPSEC_CMD_SA_UPDATE);
 	} else if (c->sa_out && add_sa(sa, c, false) == 0) {
 		/* The SA's identity has the peer's address: a new one (tunnel
-		 * templates name the endpoints: updated before the old SA
+		 * templates name the endpoints, transport policies through a
+		 * NAT the peer's address as seen: updated before the old SA
 		 * goes).  Its sequence numbers restart, which the peer's replay
 		 * window refuses: rekey at once. */
-		if (c->nsp && !c->transport)
+		if (c->nsp && (!c->transport || (sa->nat & NAT_THERE)))
 			put_sps(sa, c, KIPSEC_CMD_SP_UPDATE);
 		sa->peer = *old_peer;
 		del_sa(sa, c, false);
@@ -574,8 +580,26 @@ void trap_reload(struct config *old, struct config *nc)
 			trap_install(&nc->conns[j]);
 }
 
+/* c's IKE_SA being set up or established, if any. */
+static struct ike_sa *conn_ikesa(const struct conn *c)
+{
+	for (struct ike_sa *sa = ikesa_list(); sa; sa = sa->next)
+		if (sa->conn == c && sa->state < ST_DELETING && !sa->replaced)
+			return sa;
+	return NULL;
+}
+
+/* The CHILD_SA that sa creates next proposes the ACQUIRE's packet first. */
+static void want_flow(struct ike_sa *sa, const struct ksel *sel)
+{
+	ts_from_flow(sel->family, sel->src.b, sel->dst.b, sel->proto, sel->sport,
+		     sel->dport, &sa->want_tsi.t[0], &sa->want_tsr.t[0]);
+	sa->want_tsi.n = sa->want_tsr.n = 1;
+}
+
 /* An outbound packet hit a trap: start the conn's IKE_SA (or its CHILD_SA
- * in an IKE_SA that has none), unless one is already on its way. */
+ * in an IKE_SA that has none), unless one is already on its way.  The
+ * packet's selectors lead the CHILD_SA's TSi/TSr (RFC 7296 2.9). */
 static void on_acquire(uint32_t sp_id, const struct ksel *sel)
 {
 	struct conn *c = NULL;
@@ -597,17 +621,18 @@ static void on_acquire(uint32_t sp_id, const struct ksel *sel)
 		logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): creating a CHILD_SA in its IKE_SA",
 		     c->name, s, d, sp_id);
 		sa->ccs.want_child = true;
+		want_flow(sa, sel);
 		return;
 	}
-	for (sa = ikesa_list(); sa; sa = sa->next)
-		if (sa->conn == c && sa->state < ST_DELETING && !sa->replaced) {
-			logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): an IKE_SA is already on its way",
-			     c->name, s, d, sp_id);
-			return;
-		}
+	if (conn_ikesa(c)) {
+		logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): an IKE_SA is already on its way",
+		     c->name, s, d, sp_id);
+		return;
+	}
 	logm(SS_KNL, L_INFO, "conn %s: kipsec ACQUIRE for %s -> %s (policy %u): initiating",
 	     c->name, s, d, sp_id);
-	init_start(c);
+	if (init_start(c) == 0 && (sa = conn_ikesa(c)) && sa->state < ST_ESTABLISHED)
+		want_flow(sa, sel);
 }
 
 /* ---- kernel events: soft EXPIRE -> rekey, hard EXPIRE -> delete ---- */

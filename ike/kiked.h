@@ -213,6 +213,17 @@ int ts_from_subnet(const char *s, struct ts *t);
 int ts_narrow(const struct ts_list *proposed, const struct ts_list *conf,
 	      struct ts_list *out);
 void ts_list_str(const struct ts_list *l, char *out, size_t len);
+struct ike_sa;
+void ts_host(struct ts *t, const struct sockaddr_storage *a);
+void ts_nat_transport(const struct ike_sa *sa, struct ts_list *local,
+		      struct ts_list *remote);
+int ts_narrow_child(const struct ike_sa *sa, bool transport,
+		    const struct ts_list *pi, const struct ts_list *pr,
+		    struct ts_list *ti, struct ts_list *tr);
+void ts_write_child(struct ike_sa *sa, struct msg_builder *b,
+		    const struct ts_list *l, const struct ts_list *r);
+void ts_from_flow(int family, const void *src, const void *dst, uint8_t proto,
+		  uint16_t sport, uint16_t dport, struct ts *s, struct ts *d);
 
 /* ---- crypto ---- */
 struct dh;
@@ -395,6 +406,8 @@ struct ike_sa {
 	bool me;
 	bool peer_id_set;
 	struct ike_id peer_id;
+	/* An ACQUIRE's packet (kernel.c), proposed first in the next
+	 * CHILD_SA's TSi/TSr (0 or 1 selector each), then cleared. */
 	struct ts_list want_tsi, want_tsr;
 	int ke_retries;
 	/* Lifetimes: rekey (soft) and hard deadlines of the IKE_SA. */

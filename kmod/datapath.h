@@ -67,6 +67,8 @@ enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kip
 					       struct kipsec_sa *outer,
 					       const struct kipsec_flow *fl);
 void kipsec_policy_mark_decrypted(struct kipsec_net *kn, struct sk_buff *skb);
+/* IKE and NAT keepalives (UDP from/to port 500 or 4500) bypass the SPD. */
+bool kipsec_policy_is_ike(const struct kipsec_flow *fl, bool out);
 
 int kipsec_output_net_init(struct net *net);
 void kipsec_output_net_exit(struct net *net);

@@ -429,7 +429,7 @@ static struct kipsec_sa *output_bundle_sa(struct kipsec_net *kn, struct kipsec_s
  * the packet (accept: no policy or bypass; drop: discard or no SA yet).
  */
 static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u16 family,
-				   unsigned int *verdict, struct kipsec_sa **outer)
+				   bool local, unsigned int *verdict, struct kipsec_sa **outer)
 {
 	const struct kipsec_tmpl *t;
 	struct kipsec_flow fl;
@@ -440,6 +440,9 @@ static struct kipsec_sa *output_sa(struct kipsec_net *kn, struct sk_buff *skb, u
 	if (kipsec_skb_is_ipsec(skb, family) || (skb_dst(skb) && skb_dst(skb)->xfrm))
 		return NULL;	/* ours already, or Linux XFRM's */
 	if (kipsec_flow_from_skb(skb, family, &fl))
+		return NULL;
+	/* Our own IKE only: a forwarded one follows the policies. */
+	if (local && kipsec_policy_is_ike(&fl, true))
 		return NULL;
 	sp = kipsec_spd_lookup_rcu(kn, KIPSEC_DIR_OUT, &fl);
 	if (!sp || sp->action == KIPSEC_ACTION_BYPASS)
@@ -497,7 +500,7 @@ static unsigned int kipsec_out(struct sk_buff *skb, const struct nf_hook_state *
 	struct dst_entry *dst;
 	unsigned int verdict;
 
-	sa = output_sa(kn, skb, family, &verdict, &outer);
+	sa = output_sa(kn, skb, family, state->hook == NF_INET_LOCAL_OUT, &verdict, &outer);
 	if (!sa)
 		return verdict;
 	/* The route of the outermost tunnel of a bundle. */

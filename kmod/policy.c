@@ -103,13 +103,17 @@ enum kipsec_stat kipsec_policy_check_decrypted(struct kipsec_net *kn, struct kip
 }
 
 /*
- * IKE (UDP 500, and 4500 with NAT traversal) passes whatever the policies
- * say, as the per-socket bypass policies of IKE daemons do with XFRM.
+ * IKE (UDP 500, and 4500 with NAT traversal, with NAT keepalives) passes
+ * whatever the policies say, as the per-socket bypass policies of IKE
+ * daemons do with XFRM: inbound to our port, outbound from it (a peer
+ * behind a NAT has another one).  Host-to-host transport policies cover
+ * the IKE endpoints themselves.
  */
-static bool policy_is_ike(const struct kipsec_flow *fl)
+bool kipsec_policy_is_ike(const struct kipsec_flow *fl, bool out)
 {
-	return fl->proto == IPPROTO_UDP &&
-	       (fl->dport == htons(500) || fl->dport == htons(4500));
+	__be16 port = out ? fl->sport : fl->dport;
+
+	return fl->proto == IPPROTO_UDP && (port == htons(500) || port == htons(4500));
 }
 
 /* A clear packet matching a protect policy with a mandatory template is dropped. */
@@ -136,7 +140,7 @@ static unsigned int policy_check_clear(struct sk_buff *skb, const struct nf_hook
 	/* ESP and AH for us are processed next, then checked as above. */
 	if (dir == KIPSEC_DIR_IN && kipsec_skb_is_ipsec(skb, family))
 		return NF_ACCEPT;
-	if (kipsec_flow_from_skb(skb, family, &fl) || policy_is_ike(&fl))
+	if (kipsec_flow_from_skb(skb, family, &fl) || kipsec_policy_is_ike(&fl, false))
 		return NF_ACCEPT;
 	sp = kipsec_spd_lookup_rcu(kn, dir, &fl);
 	if (!sp || sp->action == KIPSEC_ACTION_BYPASS ||

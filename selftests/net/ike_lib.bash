@@ -1,4 +1,5 @@
-# Shared by the kiked <-> charon VM tests (ike_strongswan.sh, ike_cert.sh),
+# Shared by the kiked <-> charon VM tests (ike_strongswan.sh, ike_cert.sh,
+# ike_route.sh, ike_nat.sh, ike_nat_transport.sh),
 # sourced after selftests/lib.sh.  Their checks run in the test's own shell,
 # not in tap_check's subshell, because several of them set state (the
 # daemon's pid, SPIs) that later checks read.
@@ -62,7 +63,9 @@ ike_routed_ns() {
 # start_charon AUTO [OPTIONS] / start_kiked AUTO [OPTIONS]: the two ends of
 # the routed layout, PSK, conn "t" (OPTIONS: extra conn lines, one per line).
 # CHARON_RIGHT / KIKED_RIGHT replace the peer's address (%any for a
-# responder behind a NAT), CHARON_ESP / KIKED_ESP the ESP proposal,
+# responder behind a NAT), CHARON_SUBNETS / KIKED_SUBNETS the
+# leftsubnet/rightsubnet lines ('\n' between them; empty: none, host to
+# host), CHARON_TAIL adds conns after charon's, CHARON_ESP / KIKED_ESP the ESP proposal,
 # KIKED_SETUP adds `config setup` lines, KIKED_DEBUG sets kiked's --debug.
 start_charon() {
 	charon_start $B "$T" "config setup
@@ -74,13 +77,13 @@ conn t
   leftid=@charon.test
   rightid=@kiked.test
   authby=psk
-  leftsubnet=10.2.0.0/24
-  rightsubnet=10.1.0.0/24
+$(printf '%b\n' "${CHARON_SUBNETS-leftsubnet=10.2.0.0/24\nrightsubnet=10.1.0.0/24}" | sed '/^$/d; s/^/  /')
   ike=aes256gcm16-prfsha256-ecp256!
   esp=${CHARON_ESP:-aes128gcm16}!
   reauth=no
   auto=$1
-$(echo "${2:-}" | sed 's/^/  /')" '@charon.test @kiked.test : PSK "tunnel-psk-1"'
+$(echo "${2:-}" | sed 's/^/  /')
+${CHARON_TAIL:-}" '@charon.test @kiked.test : PSK "tunnel-psk-1"'
 }
 start_kiked() {
 	cat >"$T/k.conf" <<-EOC
@@ -91,8 +94,7 @@ start_kiked() {
 	  leftid=@kiked.test
 	  rightid=@charon.test
 	  authby=psk
-	  leftsubnet=10.1.0.0/24
-	  rightsubnet=10.2.0.0/24
+	$(printf '%b\n' "${KIKED_SUBNETS-leftsubnet=10.1.0.0/24\nrightsubnet=10.2.0.0/24}" | sed '/^$/d; s/^/  /')
 	  ike=aes256gcm16-prfsha256-ecp256
 	  esp=${KIKED_ESP:-aes128gcm16}
 	  auto=$1
@@ -123,14 +125,81 @@ views_agree() {
 }
 # Ping and a checksummed 1 MB TCP transfer from 10.1.0.1 (A) to 10.2.0.1 (B).
 tunnel_ping() { ip netns exec $A ping -q -c 3 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null; }
+# tcp_transfer [FROM_NS SRC TO_NS DST [BIND]]: the same between other
+# addresses (BIND: where TO_NS listens, default DST).
 tcp_transfer() {
+	local fns=${1:-$A} src=${2:-10.1.0.1} tns=${3:-$B} dst=${4:-10.2.0.1}
+	local bind=${5:-$dst}
 	head -c 1000000 /dev/urandom >"$T/tx"
-	ip netns exec $B socat -u TCP-LISTEN:5001,bind=10.2.0.1,reuseaddr OPEN:"$T/rx",creat,trunc &
+	ip netns exec $tns socat -u TCP-LISTEN:5001,bind=$bind,reuseaddr OPEN:"$T/rx",creat,trunc &
 	local sp=$!
 	sleep 0.5
-	if ! timeout 20 ip netns exec $A socat -u OPEN:"$T/tx" TCP:10.2.0.1:5001,bind=10.1.0.1,connect-timeout=10; then
+	if ! timeout 20 ip netns exec $fns socat -u OPEN:"$T/tx" TCP:$dst:5001,bind=$src,connect-timeout=10; then
 		kill $sp 2>/dev/null; wait $sp 2>/dev/null; return 1
 	fi
 	wait $sp
 	[ "$(sha256sum <"$T/tx")" = "$(sha256sum <"$T/rx")" ]
+}
+
+# ---- through M's NAT (ike_nat.sh, ike_nat_transport.sh); $M's nft ruleset.
+nat_towards() {	# $1: M's interface whose outgoing packets are NATed, $2: how
+	ip netns exec $M nft -f - <<-EOF
+	flush ruleset
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "$1" ${2:-masquerade random}
+		}
+	}
+	EOF
+}
+# kiked's statusall: established on 4500 at both ends, NAT state $1.
+status_nat() {
+	local s
+	s=$(ip netns exec $A "$KIPSEC" --ctl "$T/k.ctl" statusall)
+	echo "$s" | grep -q "ESTABLISHED, 192\.0\.2\.1\[4500\]\.\.\.[0-9.]*\[[0-9]*\]" &&
+		echo "$s" | grep -q "NAT: $1" || { echo "$s" | sed 's/^/# status: /'; return 1; }
+}
+# Both of kipsec's SAs are ESP in UDP with port 4500 on our side; prints
+# the peer's port (the outbound SA's destination port).
+kipsec_peer_port() {
+	ip netns exec $A "$KIPSEC" sa list | awk '
+		/^src/ { out = ($2 == "192.0.2.1") }
+		/encap espinudp/ { if (out && $3 == 4500) p = $4; if (!out && $4 == 4500) n++ }
+		END { if (p && n == 1) print p }'
+}
+# The port charon sends its ESP to (its outbound SA, towards A's side).
+xfrm_peer_port() {
+	ip -n $B xfrm state | awk '
+		/^src 198\.51\.100\.2/ { out = 1; next } /^src/ { out = 0 }
+		out && /encap type espinudp/ { for (i = 1; i < NF; i++) if ($i == "dport") print $(i + 1) }'
+}
+encap_both() {
+	local k x
+	k=$(kipsec_peer_port); x=$(ip -n $B xfrm state | grep -c 'encap type espinudp')
+	[ -n "$k" ] && [ "$x" = 2 ] || {
+		ip netns exec $A "$KIPSEC" sa list | sed 's/^/# kipsec: /'
+		ip -n $B xfrm state | grep -v 'aead\|auth\|enc ' | sed 's/^/# xfrm: /'; return 1; }
+}
+# On the outside link (M's $1) during pings both ways (A from $2 to $3, B
+# from $4 to $5; default the tunnel's inside addresses): UDP with port 4500
+# at one end only, ESP in it, no bare ESP.
+only_udp4500() {
+	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -nn -i $1 -c 20 ip \
+		>"$T/wire" 2>/dev/null &
+	local tp=$!
+	sleep 1
+	ip netns exec $A ping -q -c 5 -i 0.2 -W 1 -I ${2:-10.1.0.1} ${3:-10.2.0.1} >/dev/null 2>&1
+	ip netns exec $B ping -q -c 5 -i 0.2 -W 1 -I ${4:-10.2.0.1} ${5:-10.1.0.1} >/dev/null 2>&1
+	wait $tp
+	[ "$(grep -c 'UDP-encap: ESP' "$T/wire")" -ge 10 ] && ! grep -v '\.4500[ :]' "$T/wire" | grep -q . &&
+		! grep 'ESP(' "$T/wire" | grep -qv 'UDP-encap: ESP(' ||
+		{ sed 's/^/# wire: /' "$T/wire"; return 1; }
+}
+# A NAT keepalive (one 0xff byte in UDP) from the NATed side ($2: its
+# address after the NAT) crosses M's $1 within 6 s.
+keepalive_seen() {
+	ip netns exec $M timeout 6 tcpdump -l -nn -i $1 -c 1 \
+		"src host $2 and udp and udp[4:2] = 9 and udp[8] = 0xff" >"$T/ka" 2>/dev/null
+	grep -q 'isakmp-nat-keep-alive\|UDP, length 1' "$T/ka" || { sed 's/^/# ka: /' "$T/ka"; return 1; }
 }

@@ -40,69 +40,9 @@ ike_routed_ns
   printf 'charon {\n  keep_alive = 2s\n  filelog {\n    ike {\n      path = %s\n' "$T/charon.ike.log"
   printf '      default = 1\n      flush_line = yes\n    }\n  }\n}\n'; } >"$T/strongswan.conf"
 
-nat_towards() {	# $1: M's interface whose outgoing packets are NATed, $2: how
-	ip netns exec $M nft -f - <<-EOF
-	flush ruleset
-	table ip nat {
-		chain post {
-			type nat hook postrouting priority srcnat;
-			oifname "$1" ${2:-masquerade random}
-		}
-	}
-	EOF
-}
 # Both ends as in ike_lib.bash; kiked sends keepalives every 2 s too.
 KIKED_SETUP="keepalive=2s" KIKED_DEBUG=ike=2,knl=2,net=2
 
-# kiked's statusall: established on 4500 at both ends, NAT state $1.
-status_nat() {
-	local s
-	s=$(ip netns exec $A "$KIPSEC" --ctl "$T/k.ctl" statusall)
-	echo "$s" | grep -q "ESTABLISHED, 192\.0\.2\.1\[4500\]\.\.\.[0-9.]*\[[0-9]*\]" &&
-		echo "$s" | grep -q "NAT: $1" || { echo "$s" | sed 's/^/# status: /'; return 1; }
-}
-# Both of kipsec's SAs are ESP in UDP with port 4500 on our side; prints
-# the peer's port (the outbound SA's destination port).
-kipsec_peer_port() {
-	ip netns exec $A "$KIPSEC" sa list | awk '
-		/^src/ { out = ($2 == "192.0.2.1") }
-		/encap espinudp/ { if (out && $3 == 4500) p = $4; if (!out && $4 == 4500) n++ }
-		END { if (p && n == 1) print p }'
-}
-# The port charon sends its ESP to (its outbound SA, towards A's side).
-xfrm_peer_port() {
-	ip -n $B xfrm state | awk '
-		/^src 198\.51\.100\.2/ { out = 1; next } /^src/ { out = 0 }
-		out && /encap type espinudp/ { for (i = 1; i < NF; i++) if ($i == "dport") print $(i + 1) }'
-}
-encap_both() {
-	local k x
-	k=$(kipsec_peer_port); x=$(ip -n $B xfrm state | grep -c 'encap type espinudp')
-	[ -n "$k" ] && [ "$x" = 2 ] || {
-		ip netns exec $A "$KIPSEC" sa list | sed 's/^/# kipsec: /'
-		ip -n $B xfrm state | grep -v 'aead\|auth\|enc ' | sed 's/^/# xfrm: /'; return 1; }
-}
-# On the outside link (M's $1) during pings both ways: UDP with port 4500
-# at one end only, ESP in it, no bare ESP.
-only_udp4500() {
-	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -nn -i $1 -c 20 ip \
-		>"$T/wire" 2>/dev/null &
-	local tp=$!
-	sleep 1
-	ip netns exec $A ping -q -c 5 -i 0.2 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1
-	ip netns exec $B ping -q -c 5 -i 0.2 -W 1 -I 10.2.0.1 10.1.0.1 >/dev/null 2>&1
-	wait $tp
-	[ "$(grep -c 'UDP-encap: ESP' "$T/wire")" -ge 10 ] && ! grep -v '\.4500[ :]' "$T/wire" | grep -q . &&
-		! grep 'ESP(' "$T/wire" | grep -qv 'UDP-encap: ESP(' ||
-		{ sed 's/^/# wire: /' "$T/wire"; return 1; }
-}
-# A NAT keepalive (one 0xff byte in UDP) from the NATed side ($2: its
-# address after the NAT) crosses M's $1 within 6 s.
-keepalive_seen() {
-	ip netns exec $M timeout 6 tcpdump -l -nn -i $1 -c 1 \
-		"src host $2 and udp and udp[4:2] = 9 and udp[8] = 0xff" >"$T/ka" 2>/dev/null
-	grep -q 'isakmp-nat-keep-alive\|UDP, length 1' "$T/ka" || { sed 's/^/# ka: /' "$T/ka"; return 1; }
-}
 ping_from() {	# $1: A or B; a few tries while the SAs float
 	local ns=$A src=10.1.0.1 dst=10.2.0.1
 	[ $1 = B ] && ns=$B src=10.2.0.1 dst=10.1.0.1

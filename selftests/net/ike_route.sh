@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 95
+# kipsec-cost: 125
 # SPDX-License-Identifier: GPL-2.0
 # kiked's trap policies and DPD actions against strongSwan charon, on the
 # site-to-site layout of ike_strongswan.sh (A: kiked + kipsec, M: router,
@@ -9,6 +9,9 @@
 #    then flows with the SAs under the trap's reqid, and charon's and
 #    kipsec's SAs agree.  When charon deletes the CHILD_SA the trap stays,
 #    and the next packet makes a new CHILD_SA in the surviving IKE_SA.
+#  - auto=route with a narrower responder: the ACQUIRE's packet leads
+#    kiked's TSi/TSr (RFC 7296 2.9), charon picks its conn holding that
+#    packet, which then crosses the CHILD_SA.
 #  - DPD (dpddelay=2s, --retransmit 0.5,2): with charon unreachable (all
 #    traffic dropped at M) dpdaction=clear removes every kipsec SA and
 #    policy; dpdaction=hold leaves a trap whose ACQUIRE re-initiates once M
@@ -27,7 +30,7 @@ N=0 FAIL=0 KP=
 trap ike_cleanup EXIT
 
 ike_prereq nft
-echo "1..19"
+echo "1..22"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null; modprobe -q veth 2>/dev/null
 ike_routed_ns
 
@@ -98,6 +101,26 @@ check "auto=route: the next packet's ACQUIRE makes a new CHILD_SA in the IKE_SA;
 stop_kiked() { kill $KP; wait $KP; KP=; }
 check "auto=route: kiked stopped: its SAs and trap policies are gone from kipsec" \
 	eval 'stop_kiked && [ -z "$(sp_dirs)" ] && [ "$(sa_count)" = 0 ]'
+dump_log
+stop_all
+
+# ---- auto=route, a responder narrower than the trap (RFC 7296 2.9): kiked
+# routes 10.2.0.0/16, charon has t (10.2.1.0/24) and t2 (10.2.2.0/24).  The
+# first packet, to 10.2.2.1, leads kiked's TSi/TSr; charon picks the conn
+# that holds it (without it: t, the first whose subnet overlaps).
+ip -n $B addr add 10.2.2.1/32 dev lo
+CHARON_SUBNETS='leftsubnet=10.2.1.0/24\nrightsubnet=10.1.0.0/24' CHARON_TAIL=$'conn t2\n  also=t\n  leftsubnet=10.2.2.0/24' \
+	start_charon add
+KIKED_SUBNETS='leftsubnet=10.1.0.0/24\nrightsubnet=10.2.0.0/16' start_kiked route
+wait_log "$T/kiked.log" "trap policies installed" &&
+	ip netns exec $A ping -c 1 -W 1 -I 10.1.0.1 10.2.2.1 >/dev/null 2>&1
+check "auto=route, narrower peer: the first packet (ICMP 10.1.0.1 -> 10.2.2.1) leads TSi/TSr" \
+	wait_log "$T/kiked.log" "proposing TSi 10\.1\.0\.1\.\.10\.1\.0\.1\[1\] 10\.1\.0\.0\.\.10\.1\.0\.255 TSr 10\.2\.2\.1\.\.10\.2\.2\.1\[1\] 10\.2\.0\.0\.\.10\.2\.255\.255, the triggering packet first"
+check "auto=route, narrower peer: charon picks t2; the CHILD_SA is 10.1.0.0/24 === 10.2.2.0/24 on both sides" \
+	eval 'wait_log "$T/kiked.log" "CHILD_SA established: .*TS 10\.1\.0\.0\.\.10\.1\.0\.255 === 10\.2\.2\.0\.\.10\.2\.2\.255$" &&
+		charon_x "$T" ipsec status | grep -q "t2{[0-9]*}: *10\.2\.2\.0/24 === 10\.1\.0\.0/24"'
+check "auto=route, narrower peer: the first packet's flow crosses the CHILD_SA (ping 10.2.2.1), SAs agree" \
+	eval 'wait_agree && ip netns exec $A ping -q -c 3 -W 2 -I 10.1.0.1 10.2.2.1 >/dev/null'
 dump_log
 stop_all
 

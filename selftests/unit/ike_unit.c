@@ -110,6 +110,52 @@ static void test_ts(void)
 	tap(ts_narrow(&p, &c, &o) != 0, "TS narrowing: disjoint selectors -> none");
 }
 
+/* The ACQUIRE's packet first (RFC 7296 2.9), transport mode through a NAT (2.23.1). */
+static void test_ts_nat_trigger(void)
+{
+	struct ts_list p = { .n = 2 }, c = { .n = 1 }, o, pi = { .n = 1 }, pr = { .n = 1 }, ti, tr;
+	struct sockaddr_in peer = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+	struct conn cn;
+	struct ike_sa sa;
+	uint8_t a[4] = { 10, 2, 2, 1 }, b[4] = { 10, 1, 0, 1 };
+	char s[256], t[256];
+
+	ts_from_flow(AF_INET, b, a, IPPROTO_TCP, 40000, 22, &o.t[0], &p.t[0]);
+	ts_from_subnet("10.2.0.0/16", &p.t[1]);
+	ts_from_subnet("10.2.2.0/24", &c.t[0]);
+	tap(!ts_narrow(&p, &c, &o) && (ts_list_str(&o, s, sizeof(s)), 1) &&
+	    !strcmp(s, "10.2.2.0..10.2.2.255"),
+	    "TS narrowing: the trigger packet 10.2.2.1[6/22] and 10.2.0.0/16 against 10.2.2.0/24 -> the /24 alone");
+	c.n = 0;
+	ts_from_subnet("10.2.2.1", &c.t[c.n++]);
+	c.t[0].proto = IPPROTO_TCP;
+	tap(!ts_narrow(&p, &c, &o) && (ts_list_str(&o, s, sizeof(s)), 1) &&
+	    !strcmp(s, "10.2.2.1..10.2.2.1[6]"),
+	    "TS narrowing: only TCP to the trigger's host allowed -> that, all ports (the packet's flow within)");
+	/* charon behind a NAT: proposes TSi 198.51.100.2, seen as 192.0.2.254. */
+	memset(&cn, 0, sizeof(cn));
+	memset(&sa, 0, sizeof(sa));
+	inet_pton(AF_INET, "192.0.2.254", &peer.sin_addr);
+	inet_pton(AF_INET, "192.0.2.1", &me.sin_addr);
+	memcpy(&sa.peer, &peer, sizeof(peer));
+	memcpy(&sa.local, &me, sizeof(me));
+	sa.conn = &cn;
+	sa.nat = NAT_THERE;
+	ts_from_subnet("192.0.2.1", &cn.lsub.t[cn.lsub.n++]);
+	cn.lsub_set = false;
+	ts_from_subnet("198.51.100.2", &pi.t[0]);
+	ts_from_subnet("192.0.2.1", &pr.t[0]);
+	tap(ts_narrow_child(&sa, false, &pi, &pr, &ti, &tr) != 0,
+	    "TS narrowing, tunnel mode, right=%any without rightsubnet: nothing to narrow to");
+	tap(!ts_narrow_child(&sa, true, &pi, &pr, &ti, &tr) &&
+	    (ts_list_str(&ti, s, sizeof(s)), ts_list_str(&tr, t, sizeof(t)), 1) &&
+	    !strcmp(s, "198.51.100.2..198.51.100.2") && !strcmp(t, "192.0.2.1..192.0.2.1"),
+	    "TS narrowing, transport through a NAT: the peer's private TSi accepted, answered unchanged");
+	ts_nat_transport(&sa, &tr, &ti);
+	tap((ts_list_str(&ti, s, sizeof(s)), 1) && !strcmp(s, "192.0.2.254..192.0.2.254"),
+	    "transport through a NAT: the policies use the peer's address as seen");
+}
+
 static void test_sk(uint16_t encr, uint16_t integ, const char *name)
 {
 	struct sk_keys k = { .encr = encr, .encr_keylen = 128, .integ = integ };
@@ -190,7 +236,7 @@ static void test_rekey_keys(void)
 int main(void)
 {
 	log_level[SS_CFG] = -1;
-	printf("TAP version 13\n1..14\n");
+	printf("TAP version 13\n1..19\n");
 	test_dh(DH_MODP2048, 256);
 	test_dh(DH_ECP256, 32);
 	test_dh(DH_ECP384, 48);
@@ -198,6 +244,7 @@ int main(void)
 	test_prf_plus();
 	test_choose();
 	test_ts();
+	test_ts_nat_trigger();
 	test_sk(ENCR_AES_GCM_16, 0, "SK payload AES-GCM-16: round trip, tampering detected");
 	test_sk(ENCR_AES_CBC, AUTH_HMAC_SHA2_256_128, "SK payload AES-CBC + HMAC-SHA2-256-128: round trip, tampering detected");
 	test_rekey_keys();
