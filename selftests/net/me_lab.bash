@@ -349,3 +349,46 @@ me_lab_up() {
 	me_capture R4 to-inet "$D/r4.pcap"
 	me_capture R3 to-inet "$D/r3.pcap"
 }
+
+# ---- robustness: restarts, DPD, forged input (me_kiked_ss_server.sh,
+# me_kiked_restart.sh, me_kiked_badinput.sh) ----
+# me_fast_dpd SECONDS: the kikeds started after this (me_kiked_role) run
+# their role's seed files with dpddelay=SECONDS instead of 60s and
+# retransmit after 0.5, 1, 2 and 4 s (--retransmit 0.5,3): a dead peer is
+# noticed within SECONDS + 7.5 s instead of minutes.
+ME_DPD=
+me_fast_dpd() {
+	ME_DPD=$1
+	printf '#!/bin/sh\nexec %s --retransmit 0.5,3 "$@"\n' "$KIKED" >"$T/kiked-fast"
+	chmod +x "$T/kiked-fast"
+	KIKED=$T/kiked-fast
+}
+# me_kiked_role NODE: kiked in NODE with its role's seed files (and
+# me_fast_dpd's delay); its pid in ME_PID[NODE].
+declare -A ME_PID
+me_kiked_role() {
+	local conf
+	conf=$(me_conf "$1")
+	[ -n "$ME_DPD" ] && conf=$(printf '%s\n' "$conf" | sed "s/dpddelay=60s/dpddelay=${ME_DPD}s/")
+	me_kiked_start "$1" "$conf" "$(me_secrets "$1")" || return 1
+	ME_PID[$1]=${ME_KIKED[-1]}
+}
+# me_kiked_crash NODE: SIGKILL to NODE's kiked (no Delete sent, its kipsec
+# state left behind); its log is kept as kiked.1.log for the next start.
+me_kiked_crash() {
+	kill -9 "${ME_PID[$1]}" && wait "${ME_PID[$1]}" 2>/dev/null
+	rm -f "$D/$1/k.ctl"
+	mv "$D/$1/kiked.log" "$D/$1/kiked.1.log"
+}
+# me_ping_bg SECONDS: R1 pings R7 every 0.5 s for SECONDS in the
+# background, its summary in $D/ping.bg; me_ping_lost prints how many of
+# its echo requests went unanswered.
+me_ping_bg() {
+	nsx R1 ping -n -i 0.5 -w "$1" 192.168.7.7 >"$D/ping.bg" 2>&1 &
+	ME_PING=$!
+}
+me_ping_lost() {
+	wait "$ME_PING"
+	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$D/ping.bg" |
+		{ read -r tx rx && echo $((tx - rx)); }
+}
