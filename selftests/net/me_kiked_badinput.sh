@@ -28,6 +28,7 @@ if [ "$full" != 1 ] && [ "$k" = 6.1 ]; then
 fi
 command -v python3 >/dev/null || { echo "1..0 # SKIP needs python3"; exit 4; }
 me_test_init kb
+trap "me_kiked_role_stop; me_test_cleanup" EXIT
 FORGE=$PWD/selftests/net/me_forge.py
 EP=00ffffff01010fa00a000002		# a HOST ME_ENDPOINT, 10.0.0.2:4000
 AUTH=$(printf '%040d' 0)
@@ -38,7 +39,7 @@ forge() { local dst=$1 src=$2; shift 2; nsx R8 python3 "$FORGE" send "$src" 4500
 # logged NODE REGEX: NODE's kiked logged REGEX (waits up to 5 s).
 logged() { me_wait 5 grep -qE "$2" "$D/$1/kiked.log"; }
 # alive NODE: NODE's kiked runs and answers statusall.
-alive() { kill -0 "${ME_PID[$1]}" && me_kipsec "$1" statusall >/dev/null; }
+alive() { kill -0 "$(cat "$D/$1/kiked.pid")" && me_kipsec "$1" statusall >/dev/null; }
 # flood: forged checks towards R2 (spoofed R6 NAT) every 0.3 s until the tunnel is up.
 flood() {
 	for _ in $(seq 200); do
@@ -96,4 +97,5 @@ tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
 	grep -E "connectivity check|came through|pair .* valid" "$D/R2/kiked.log" | sort | uniq -c | sort -rn | head -12
 	grep -E "connectivity check" "$D/R4/kiked.log" | sort | uniq -c | head -4
 } | sed 's/^/# /'
+me_kiked_role_stop
 tap_done

@@ -24,6 +24,7 @@ if [ "$full" != 1 ] && [ "$k" = 6.1 ]; then
 	exit 4
 fi
 me_test_init kk charon
+trap "me_kiked_role_stop; me_test_cleanup" EXIT
 me_fast_dpd 5
 
 srflx_seen() {	# N NAT: charon on R4 logged rN's server-reflexive endpoint
@@ -79,7 +80,7 @@ run() {
 				"$D/$n/kiked.log" | head -12
 		done
 	} | sed 's/^/# /'
-	me_kiked_stop
+	me_kiked_role_stop
 	ss_stop
 	ns_cleanup
 }

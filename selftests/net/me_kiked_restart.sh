@@ -27,6 +27,7 @@ if [ "$full" != 1 ] && [ "$k" != 6.1 ]; then
 	exit 4
 fi
 me_test_init kr
+trap "me_kiked_role_stop; me_test_cleanup" EXIT
 me_fast_dpd 5
 
 # dpd_failed NODE CONN PEER: NODE's kiked logged CONN's DPD failure towards PEER.
@@ -74,4 +75,5 @@ tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
 	grep -E "not responding|ME_CONNECT|not online|pair .* valid|establishing|already set up|INITIAL_CONTACT|failed" \
 		"$D/R2/kiked.log" | head -20
 } | sed 's/^/# /'
+me_kiked_role_stop
 tap_done
