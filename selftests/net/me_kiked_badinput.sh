@@ -51,7 +51,7 @@ flood() {
 }
 
 me_lab_up kb
-link_ns R8 $ME_INET.8/24 inet ""
+ns_create R8 && link_ns R8 $ME_INET.8/24 inet ""
 nsx inet ip link set to-R8 master br0
 for n in R4 R2 R6; do tap_check "$v: kiked started on $n" me_kiked_role $n; done
 flood &
@@ -94,8 +94,11 @@ for n in R2 R4 R6; do tap_check "$v: kiked on $n still runs and answers" alive $
 me_direct_checks "$v" tap_check 10
 tap_check "$v: one mediated IKE_SA on R2 and on R6" me_one_sa
 {
-	grep -E "connectivity check|came through|pair .* valid" "$D/R2/kiked.log" | sort | uniq -c | sort -rn | head -12
-	grep -E "connectivity check" "$D/R4/kiked.log" | sort | uniq -c | head -4
+	for n in R2 R4; do
+		echo "$n:"
+		grep -E "connectivity check|pair .* valid" "$D/$n/kiked.log" | cut -d' ' -f2- |
+			sort | uniq -c | sort -rn | head -12
+	done
 } | sed 's/^/# /'
 me_kiked_role_stop
 tap_done
