@@ -9,6 +9,9 @@
 #      (R4's statusall lists both online again at their NATs' port 4500),
 #      and the direct tunnel is untouched: the same mediated IKE_SA, none of
 #      R1's pings to R7 (every 0.5 s meanwhile) lost, TCP intact afterwards;
+#      then R4's kiked stops cleanly (SIGTERM: it deletes the mediation
+#      IKE_SAs) and starts again: both clients log the Delete and register
+#      again (me_cli_deleted), no ping lost, the same mediated IKE_SA;
 #   2. gateway R6 dies (kiked SIGKILLed, its kipsec state flushed: a crashed
 #      node): R2's DPD on the mediated IKE_SA fails and R2 mediates again (a
 #      new ME_CONNECT for r6); R6 restarts, registers, and the mediated
@@ -45,7 +48,7 @@ tap_check "$v: R1 pings R7" nsx R1 ping -c 2 -W 3 192.168.7.7
 # 1. The server restarts.
 old=$(peer_sa)
 me_ping_bg 30
-me_kiked_crash R4
+me_kiked_kill R4 KILL
 tap_check "$v: kiked on R4 killed and started again" me_kiked_role R4
 tap_check "$v: R2 notices by DPD on medsrv and reconnects" me_wait 40 dpd_failed R2 medsrv $ME_INET.4
 tap_check "$v: R6 too" me_wait 20 dpd_failed R6 medsrv $ME_INET.4
@@ -54,9 +57,21 @@ tap_expect "$v: R1's pings through the tunnel meanwhile: none lost" 0 "$(me_ping
 tap_expect "$v: R2's mediated IKE_SA is the one from before" "$old" "$(peer_sa)"
 tap_check "$v: TCP transfer R1 -> R7 afterwards intact (sha256)" tcp_ok
 
+# 1b. The server restarts cleanly: it deletes the mediation IKE_SAs.
+me_ping_bg 15
+me_kiked_kill R4 TERM
+tap_check "$v: kiked on R4 stopped (SIGTERM) and started again" me_kiked_role R4
+tap_check "$v: R2 got the server's Delete and registers again" \
+	me_wait 10 grep -q "conn medsrv: the mediation server deleted our IKE_SA.*registering again" "$D/R2/kiked.log"
+tap_check "$v: R6 too" \
+	me_wait 5 grep -q "conn medsrv: the mediation server deleted our IKE_SA.*registering again" "$D/R6/kiked.log"
+tap_check "$v: R4 lists r2 and r6 online again" me_wait 40 me_both_registered
+tap_expect "$v: R1's pings through the tunnel meanwhile: none lost" 0 "$(me_ping_lost)"
+tap_expect "$v: R2's mediated IKE_SA is still the one from before" "$old" "$(peer_sa)"
+
 # 2. Gateway R6 crashes: DPD on R2's mediated IKE_SA, re-mediation.
 n=$(connects)
-me_kiked_crash R6
+me_kiked_kill R6 KILL
 nsx R6 "$KIPSEC" sa flush >/dev/null
 nsx R6 "$KIPSEC" sp flush >/dev/null
 tap_check "$v: R6 crashed: R2's DPD on the mediated IKE_SA fails" \

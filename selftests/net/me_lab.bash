@@ -371,15 +371,15 @@ me_kiked_role() {
 	chmod +x "$T/kiked-$1"
 	KIKED=$T/kiked-$1 me_kiked_start "$1" "$conf" "$(me_secrets "$1")"
 }
-# me_kiked_crash NODE: SIGKILL to NODE's kiked (no Delete sent, its kipsec
-# state left behind); its log is kept as kiked.1.log for the next start.
-me_kiked_crash() {
-	local p
-	p=$(cat "$D/$1/kiked.pid")
-	kill -9 "$p" || return 1
-	me_wait 5 sh -c "! kill -0 $p"
+# me_kiked_kill NODE SIG: stops NODE's kiked with SIG, KILL (a crash: no
+# Delete sent, its kipsec state left behind) or TERM (it deletes its
+# IKE_SAs); its log is kept as kiked.SIG.log for the next start.
+me_kiked_kill() {
+	kill -"$2" "$(cat "$D/$1/kiked.pid")" || return 1
+	[ "$2" = KILL ] || me_wait 10 grep -q "kiked stopped" "$D/$1/kiked.log"
+	sleep 0.5
 	rm -f "$D/$1/k.ctl"
-	mv "$D/$1/kiked.log" "$D/$1/kiked.1.log"
+	mv "$D/$1/kiked.log" "$D/$1/kiked.$2.log"
 }
 # me_ping_bg SECONDS: R1 pings R7 every 0.5 s for SECONDS in the
 # background, its summary in $D/ping.bg; me_ping_lost prints how many of
