@@ -59,7 +59,7 @@ run() {
 	if [ "${3:-}" = restart ]; then
 		pid=$(charon_pid)
 		old=$(me_kipsec R2 status | grep '^ *peer: ESTABLISHED')
-		me_ping_bg 30
+		me_ping_bg 20
 		tap_check "$v: charon on R4 killed (SIGKILL)" kill -9 "$pid"
 		tap_check "$v: R2's kiked notices by DPD and re-establishes medsrv" \
 			me_wait 40 grep -q "conn medsrv: peer $ME_INET\.4\[4500\] not responding.*restarting" "$D/R2/kiked.log"

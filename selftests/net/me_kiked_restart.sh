@@ -47,7 +47,7 @@ tap_check "$v: R1 pings R7" nsx R1 ping -c 2 -W 3 192.168.7.7
 
 # 1. The server restarts.
 old=$(peer_sa)
-me_ping_bg 30
+me_ping_bg 20
 me_kiked_kill R4 KILL
 tap_check "$v: kiked on R4 killed and started again" me_kiked_role R4
 tap_check "$v: R2 notices by DPD on medsrv and reconnects" me_wait 40 dpd_failed R2 medsrv $ME_INET.4
