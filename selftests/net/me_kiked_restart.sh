@@ -18,7 +18,7 @@
 #      tunnel comes back directly between the NATs with the checks of
 #      me_kiked_all.sh (ping, TCP, ESP-in-UDP between the NATs, no ESP at R4,
 #      nothing in clear) and one mediated IKE_SA on each gateway.
-# About 2 minutes on TCG: make check runs it on 6.1 only
+# About 1.5 minutes on TCG: make check runs it on 6.1 only
 # (me_kiked_clients.sh runs on 6.12); KIPSEC_FULL=1 everywhere.
 set -u
 cd "$(dirname "$0")/../.."
