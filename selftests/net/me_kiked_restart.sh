@@ -14,7 +14,8 @@
 #      again (me_cli_deleted), no ping lost, the same mediated IKE_SA;
 #   2. gateway R6 dies (kiked SIGKILLed, its kipsec state flushed: a crashed
 #      node): R2's DPD on the mediated IKE_SA fails and R2 mediates again (a
-#      new ME_CONNECT for r6); R6 restarts, registers, and the mediated
+#      new ME_CONNECT for r6); R6 restarts and registers (R4 keeps it
+#      online when the crashed kiked's IKE_SA goes), and the mediated
 #      tunnel comes back directly between the NATs with the checks of
 #      me_kiked_all.sh (ping, TCP, ESP-in-UDP between the NATs, no ESP at R4,
 #      nothing in clear) and one mediated IKE_SA on each gateway.
@@ -38,6 +39,12 @@ dpd_failed() { grep -q "conn $2: peer ${3//./\\.}\[4500\] not responding.*restar
 connects() { grep -c "conn peer: sending ME_CONNECT for 'r6@medsrv.org'" "$D/R2/kiked.log"; }
 more_connects() { [ "$(connects)" -gt "$1" ]; }
 peer_sa() { me_kipsec R2 status | grep '^ *peer: ESTABLISHED'; }
+# r6_once: R4 holds one medsrv IKE_SA from R5's NAT (the crashed kiked's
+# is gone) and still lists r6 online.
+r6_once() {
+	[ "$(me_kipsec R4 status | grep -c "^ *medsrv: ESTABLISHED, .*\.\.\.$ME_INET\.5\[4500\]")" = 1 ] &&
+		me_registered 6 5
+}
 
 me_lab_up kr
 for n in R4 R2 R6; do tap_check "$v: kiked started on $n" me_kiked_role $n; done
@@ -79,6 +86,7 @@ tap_check "$v: R6 crashed: R2's DPD on the mediated IKE_SA fails" \
 tap_check "$v: R2 mediates again: a new ME_CONNECT for r6" me_wait 10 more_connects "$n"
 tap_check "$v: kiked on R6 started again" me_kiked_role R6
 tap_check "$v: R4 lists r6 online again" me_wait 60 me_registered 6 5
+tap_check "$v: R4 drops the crashed kiked's IKE_SA and keeps r6 online" me_wait 30 r6_once
 me_capture_stop
 rm -f "$D/r3.pcap" "$D/r4.pcap"
 me_capture R4 to-inet "$D/r4.pcap"
