@@ -51,6 +51,8 @@ int info_respond(struct ike_sa *sa, struct ike_msg *m)
 			send_info(sa, true, &in, PL_NONE);
 			child_uninstall_all(sa);
 			sa->state = ST_DEAD;
+			if (sa->conn->mediation && sa->initiator)
+				me_cli_deleted(sa);
 			return 0;
 		}
 		if (p->body[0] == PROTO_ESP && p->body[1] == 4) {

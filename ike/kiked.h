@@ -543,6 +543,8 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 void me_cli_timers(double t);
 /* An IKE_SA_INIT request carrying ME_CONNECTID: ends that checklist. */
 void me_cli_init_rx(const struct ike_msg *m);
+/* The server deleted our mediation IKE_SA: register again. */
+void me_cli_deleted(struct ike_sa *sa);
 
 /* ---- certificates (cert.c) ---- */
 extern const char *g_cacerts;	/* trust anchors, --cacerts */

@@ -76,6 +76,18 @@ struct me_list {
 
 static struct me_list lists[ME_LISTS];
 
+/*
+ * A mediation server that shuts down (or restarts) deletes our mediation
+ * IKE_SA; a client whose mediated conns are auto=start registers again
+ * ME_REREG_DELAY later (then, with dpdaction=restart, until it succeeds),
+ * so that it stays reachable for ME_CONNECT and callbacks.
+ */
+#define ME_REREG_DELAY	2.0
+static struct {
+	struct conn *conn;
+	double at;
+} rereg[ME_LISTS];
+
 /* Per mediation conn: the server-reflexive endpoint it reported. */
 static struct {
 	const struct conn *conn;
@@ -724,8 +736,51 @@ static void recover_tick(struct me_list *l, double t)
 		restart_checks(l, t);	/* the peer never came: finish() says so */
 }
 
+/* m is a mediation conn some auto=start conn is mediated by. */
+static bool wanted(const struct conn *m)
+{
+	if (m->auto_mode == AUTO_START)
+		return true;
+	for (int i = 0; i < g_conf.nconns; i++)
+		if (g_conf.conns[i].auto_mode == AUTO_START &&
+		    !strcmp(g_conf.conns[i].mediated_by, m->name))
+			return true;
+	return false;
+}
+
+void me_cli_deleted(struct ike_sa *sa)
+{
+	int slot = -1;
+
+	if (!wanted(sa->conn))
+		return;
+	for (int i = 0; i < ME_LISTS; i++)
+		if (rereg[i].conn == sa->conn || (!rereg[i].conn && slot < 0))
+			slot = i;
+	if (slot < 0)
+		return;
+	rereg[slot].conn = sa->conn;
+	rereg[slot].at = now() + ME_REREG_DELAY;
+	logm(SS_IKE, L_INFO, "conn %s: the mediation server deleted our IKE_SA (shutting down or restarting?): registering again in %.0f s",
+	     sa->conn->name, ME_REREG_DELAY);
+}
+
+static void rereg_timers(double t)
+{
+	for (int i = 0; i < ME_LISTS; i++) {
+		struct conn *m = rereg[i].conn;
+
+		if (!m || t < rereg[i].at)
+			continue;
+		rereg[i].conn = NULL;
+		if (!med_sa_pending(m))
+			med_start(m);
+	}
+}
+
 void me_cli_timers(double t)
 {
+	rereg_timers(t);
 	for (int i = 0; i < ME_LISTS; i++) {
 		struct me_list *l = &lists[i];
 		bool busy = false;

@@ -349,3 +349,56 @@ me_lab_up() {
 	me_capture R4 to-inet "$D/r4.pcap"
 	me_capture R3 to-inet "$D/r3.pcap"
 }
+
+# ---- robustness: restarts, DPD, forged input (me_kiked_clients.sh,
+# me_kiked_restart.sh, me_kiked_badinput.sh) ----
+# me_fast_dpd SECONDS: the kikeds started after this (me_kiked_role) run
+# their role's seed files with dpddelay=SECONDS instead of 60s and
+# retransmit after 0.5, 1, 2 and 4 s (--retransmit 0.5,3): a dead peer is
+# noticed within SECONDS + 7.5 s instead of minutes.
+ME_DPD= ME_KIKED_ARGS=
+me_fast_dpd() { ME_DPD=$1 ME_KIKED_ARGS="--retransmit 0.5,3"; }
+# me_kiked_role NODE: kiked in NODE with its role's seed files (and
+# me_fast_dpd's settings), through a wrapper that writes kiked's own pid to
+# $D/NODE/kiked.pid (me_kiked_start's job is a subshell around it, and
+# tap_check runs it in another one).
+me_kiked_role() {
+	local conf
+	conf=$(me_conf "$1")
+	[ -n "$ME_DPD" ] && conf=$(printf '%s\n' "$conf" | sed "s/dpddelay=60s/dpddelay=${ME_DPD}s/")
+	printf '#!/bin/sh\necho $$ >"%s"\nexec %s %s "$@"\n' "$D/$1/kiked.pid" "$KIKED" \
+		"$ME_KIKED_ARGS" >"$T/kiked-$1"
+	chmod +x "$T/kiked-$1"
+	KIKED=$T/kiked-$1 me_kiked_start "$1" "$conf" "$(me_secrets "$1")"
+}
+# me_kiked_kill NODE SIG: stops NODE's kiked with SIG, KILL (a crash: no
+# Delete sent, its kipsec state left behind) or TERM (it deletes its
+# IKE_SAs); its log is kept as kiked.SIG.log for the next start.
+me_kiked_kill() {
+	kill -"$2" "$(cat "$D/$1/kiked.pid")" || return 1
+	[ "$2" = KILL ] || me_wait 10 grep -q "kiked stopped" "$D/$1/kiked.log"
+	sleep 0.5
+	rm -f "$D/$1/k.ctl"
+	mv "$D/$1/kiked.log" "$D/$1/kiked.$2.log"
+}
+# me_ping_bg SECONDS: R1 pings R7 every 0.5 s for SECONDS in the
+# background, its summary in $D/ping.bg; me_ping_lost prints how many of
+# its echo requests went unanswered.
+me_ping_bg() {
+	nsx R1 ping -n -i 0.5 -w "$1" 192.168.7.7 >"$D/ping.bg" 2>&1 &
+}
+me_ping_lost() {
+	me_wait 60 grep -q "packets transmitted" "$D/ping.bg"
+	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$D/ping.bg" |
+		{ read -r tx rx && echo $((tx - rx)); }
+}
+# me_kiked_role_stop: stops the kikeds me_kiked_role started in $D (their
+# pids are not in ME_KIKED when tap_check ran them in a subshell).
+me_kiked_role_stop() {
+	local f
+	for f in "${D:-/nonexistent}"/*/kiked.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		rm -f "$f"
+	done
+	sleep 0.5
+}
