@@ -49,6 +49,17 @@
 #define ME_HOLD_MAX		40.0	/* the holder's wait for the peer after ME_HOLD */
 
 enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
+/*
+ * Symmetric NATs (issue 7 item 7): when both NATs rewrite the source port
+ * (each side's server-reflexive port differs from its host port) and
+ * nothing crossed in either direction this long after our checks started,
+ * the mappings depend on the destination: no server-reflexive endpoint
+ * reaches the peer and no peer-reflexive one can be learnt.  An
+ * endpoint-independent NAT on either side lets a check through within a
+ * second (its server-reflexive endpoint is right), so we stop here with
+ * the diagnosis instead of the recovery's minutes.
+ */
+#define ME_SYMMETRIC_AFTER	5.0
 /* How long the ME_CONNECT initiator waits for the peer's own mediated
  * IKE_SA when the peer also sent ME_CONNECT (s). */
 #define ME_DEFER	5.0
@@ -72,6 +83,10 @@ struct me_list {
 	int phase;
 	bool recovered, holder;
 	double checks_at, phase_at, ka_at;
+	/* What the checks revealed: a check or response from the peer came
+	 * through; our mapping as the peer saw it (a response's endpoint). */
+	bool heard;
+	struct sockaddr_storage mapped;
 };
 
 static struct me_list lists[ME_LISTS];
@@ -328,6 +343,16 @@ static struct conn *conn_for_peer(const struct ike_sa *msa, const struct ike_id 
 	return NULL;
 }
 
+/* The first endpoint of type in e[0..n) (of family fam unless 0). */
+static const struct me_endpoint *ep_of(const struct me_endpoint *e, int n,
+				       uint8_t type, int fam)
+{
+	for (int i = 0; i < n; i++)
+		if (e[i].type == type && (!fam || e[i].addr.ss_family == fam))
+			return &e[i];
+	return NULL;
+}
+
 static void start_checks(struct me_list *l, const struct me_info *info)
 {
 	char a[64], b[64];
@@ -458,6 +483,50 @@ static void trigger(struct me_list *l, struct me_pair *p)
 	l->checking = true;
 }
 
+/*
+ * How a NAT mapped base towards the server (srflx, as announced) and towards
+ * the other gateway (prflx, what the checks revealed): logged, and the
+ * class returned (me_mapping_classify).
+ */
+static int mapping_log(const struct me_list *l, const char *whose,
+		       const struct me_endpoint *srflx,
+		       const struct sockaddr_storage *base,
+		       const struct sockaddr_storage *prflx)
+{
+	char a[64], b[64], c[64];
+	int cls;
+
+	if (!srflx || !base)
+		return ME_MAP_UNKNOWN;
+	cls = me_mapping_classify(base, &srflx->addr, prflx);
+	logm(SS_IKE, L_INFO, "conn %s: %s NAT: %s (%s maps to %s towards the server, %s towards the other gateway)",
+	     l->conn->name, whose, me_mapping_str(cls), sa_str(base, a, sizeof(a)),
+	     sa_str(&srflx->addr, b, sizeof(b)), sa_str(prflx, c, sizeof(c)));
+	return cls;
+}
+
+/*
+ * A check request from an address and port the peer did not announce: the
+ * peer's NAT mapped it there for us (item 7).  The new pair to it ranks
+ * above every pair to a server-reflexive endpoint (ICE's peer-reflexive
+ * type preference), so once valid it is the one the mediated IKE_SA uses:
+ * the way through a NAT that maps per destination on the peer's side when
+ * ours lets the check in (an endpoint-independent mapping).
+ */
+static void prflx_learnt(struct me_list *l, const struct me_pair *p,
+			 const struct sockaddr_storage *from)
+{
+	const struct me_endpoint *host = ep_of(l->theirs, l->ntheirs, ME_EP_HOST,
+					       from->ss_family);
+	char a[64];
+
+	logm(SS_IKE, L_INFO, "conn %s: peer-reflexive endpoint %s: pair %u, preferred to the server-reflexive ones",
+	     l->conn->name, sa_str(from, a, sizeof(a)), p->id);
+	mapping_log(l, "the peer's", ep_of(l->theirs, l->ntheirs, ME_EP_SERVER_REFLEXIVE,
+					   from->ss_family),
+		    host ? &host->addr : NULL, from);
+}
+
 void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 		 const struct sockaddr_storage *to)
 {
@@ -486,6 +555,7 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 		     l->conn->name, sa_str(from, a, sizeof(a)));
 		return;
 	}
+	l->heard = true;
 	if (l->phase != ME_PH_CHECK) {
 		logm(SS_IKE, L_INFO, "conn %s: a check from %s came through: checking again",
 		     l->conn->name, sa_str(from, a, sizeof(a)));
@@ -502,10 +572,12 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 			p->id = (uint32_t)++l->npairs;
 			p->local = *to;
 			p->remote = *from;
+			p->local_type = ME_EP_HOST;
 			p->remote_type = ME_EP_PEER_REFLEXIVE;
-			p->prio = me_pair_prio(info.ep[0].prio, info.ep[0].prio);
-			logm(SS_IKE, L_INFO, "conn %s: peer-reflexive endpoint %s: pair %u",
-			     l->conn->name, sa_str(from, a, sizeof(a)), p->id);
+			p->prio = l->initiator ?
+				  me_pair_prio(me_prio(ME_EP_HOST, 0xffff), info.ep[0].prio) :
+				  me_pair_prio(info.ep[0].prio, me_prio(ME_EP_HOST, 0xffff));
+			prflx_learnt(l, p, from);
 		}
 		if (p && p->state != ME_SUCCEEDED) {
 			if (p->state == ME_IN_PROGRESS)
@@ -527,9 +599,15 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 			p->state = ME_SUCCEEDED;
 			if (!l->valid_at)
 				l->valid_at = now();
-			logm(SS_IKE, L_INFO, "conn %s: endpoint pair %u is valid: %s - %s (the peer sees us as %s)",
+			if (!l->mapped.ss_family && info.ep[0].addr.ss_family) {
+				l->mapped = info.ep[0].addr;
+				mapping_log(l, "our", ep_of(l->ours, l->nours, ME_EP_SERVER_REFLEXIVE,
+							    to->ss_family),
+					    to, &l->mapped);
+			}
+			logm(SS_IKE, L_INFO, "conn %s: endpoint pair %u is valid: %s - %s %s (the peer sees us as %s)",
 			     l->conn->name, p->id, sa_str(&p->local, a, sizeof(a)),
-			     sa_str(&p->remote, b, sizeof(b)),
+			     sa_str(&p->remote, b, sizeof(b)), me_ep_type_str(p->remote_type),
 			     sa_str(&info.ep[0].addr, err, sizeof(err)));
 		}
 	}
@@ -644,6 +722,34 @@ static const struct sockaddr_storage *srflx_in(const struct me_endpoint *e, int 
 		if (e[i].type == ME_EP_SERVER_REFLEXIVE)
 			return &e[i].addr;
 	return NULL;
+}
+
+/*
+ * Nothing crossed ME_SYMMETRIC_AFTER after the checks started and both NATs
+ * rewrite the port: the fast failure (ME_SYMMETRIC_AFTER above), one line
+ * naming both mappings and what to change.  True when the list ended.
+ */
+static bool symmetric_fail(struct me_list *l, double t)
+{
+	const struct me_endpoint *os = ep_of(l->ours, l->nours, ME_EP_SERVER_REFLEXIVE, 0);
+	const struct me_endpoint *ps, *ph;
+	char a[64], b[64], c[64], d[64];
+
+	if (l->heard || l->valid_at || l->recovered || !os ||
+	    t - l->checks_at < ME_SYMMETRIC_AFTER)
+		return false;
+	ps = ep_of(l->theirs, l->ntheirs, ME_EP_SERVER_REFLEXIVE, os->addr.ss_family);
+	ph = ep_of(l->theirs, l->ntheirs, ME_EP_HOST, os->addr.ss_family);
+	if (!ps || !ph || ss_port(&os->addr) == ss_port(&os->base) ||
+	    ss_port(&ps->addr) == ss_port(&ph->addr))
+		return false;
+	logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: both NATs are symmetric: ours maps %s to %s towards the server and the peer's maps %s to %s, both rewrite the port, and no check crossed in either direction within %.0f s, so each NAT picks a new port per destination and neither endpoint the server saw reaches the other gateway; one NAT at least must map endpoint-independently (masquerade without random/fully-random, or a static snat+dnat of UDP 4500) or preserve the source port",
+	     l->conn->name, peerid(l->conn), sa_str(&os->base, a, sizeof(a)),
+	     sa_str(&os->addr, b, sizeof(b)), sa_str(&ph->addr, c, sizeof(c)),
+	     sa_str(&ps->addr, d, sizeof(d)), ME_SYMMETRIC_AFTER);
+	l->checking = false;
+	l->used = false;
+	return true;
 }
 
 /* Both sides behind a NAT, no pair answered yet: start the recovery once. */
@@ -772,6 +878,8 @@ void me_cli_timers(double t)
 			}
 			l->next_at = t + ME_CHECK_INTERVAL / 1000.0;
 		}
+		if (symmetric_fail(l, t))
+			continue;
 		if (!l->valid_at && l->npairs && t - l->checks_at >= ME_RECOVER_AFTER &&
 		    recover_start(l, t))
 			continue;
