@@ -26,7 +26,7 @@
 #define ME_WAIT_FINISH	1.0	/* s after the first valid pair (charon) */
 /* A checklist answers the peer's checks this long (charon's last
  * retransmission comes 65 s after its first check; a recovery below takes
- * about ME_RECOVER_AFTER + ME_QUIET + ME_HOLD). */
+ * about ME_QUIET + ME_HOLD + ME_REMEDIATE). */
 #define ME_LIST_LIFE	180.0
 /*
  * Recovery from stray NAT entries (issue 7 item 6, Documentation/
@@ -34,19 +34,28 @@
  * masquerade) records the first check that reaches it from the peer before
  * our own packets passed it; our checks then leave it from another port and
  * never match the peer's mapping.  When no pair answered within
- * ME_RECOVER_AFTER, both sides fall silent for ME_QUIET (longer than the
- * 30 s a NAT keeps an unanswered UDP entry); then one side (the holder, the
+ * ME_RECOVER_AFTER, both sides fall silent until ME_QUIET after the checks
+ * started (charon retransmits a check for 36 s, and a NAT keeps an
+ * unanswered UDP entry 30 s after its last packet); then one side (the holder, the
  * lower server-reflexive endpoint) sends one check, which opens its own
  * NAT's mapping (and leaves a stray entry at the other NAT), and keeps that
  * mapping open with keepalives that die after one hop while the stray entry
  * expires; after ME_HOLD the other side checks again, its packets leave its
  * NAT on the port the holder's mapping expects, and the holder answers.
+ * A peer that does not recover this way (charon: its checklist is over by
+ * then) is asked for new checks instead: ME_REMEDIATE after the hold, when
+ * nothing came, the holder sends a new ME_CONNECT; the peer, answering it,
+ * sends its first checks at once, while ours wait up to ME_PRIMED_WAIT for
+ * one of them to come through our held mapping (ours would otherwise reach
+ * the peer's NAT first and leave a stray entry there again).
  */
 #define ME_RECOVER_AFTER	8.0
-#define ME_QUIET		40.0
+#define ME_QUIET		75.0
 #define ME_HOLD			40.0
 #define ME_HOLD_KA		5.0	/* keepalive interval while holding */
 #define ME_HOLD_MAX		40.0	/* the holder's wait for the peer after ME_HOLD */
+#define ME_REMEDIATE		5.0
+#define ME_PRIMED_WAIT		3.0
 
 enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
 /*
@@ -81,7 +90,7 @@ struct me_list {
 	double next_at, valid_at, started;
 	/* Recovery (above): phase since phase_at, once per list. */
 	int phase;
-	bool recovered, holder;
+	bool recovered, holder, primed;
 	double checks_at, phase_at, ka_at;
 	/* What the checks revealed: a check or response from the peer came
 	 * through; our mapping as the peer saw it (a response's endpoint). */
@@ -192,6 +201,7 @@ void me_cli_auth_put(struct ike_sa *sa, struct msg_builder *in)
 }
 
 static void send_connect(struct me_list *l, struct ike_sa *msa, bool response);
+static struct me_list *connect_new(struct conn *c, struct ike_sa *msa);
 
 int me_cli_established(struct ike_sa *sa, struct ike_msg *m)
 {
@@ -291,7 +301,6 @@ int me_cli_start(struct conn *c)
 {
 	struct conn *m = c->mediation ? c : conn_named(c->mediated_by);
 	struct ike_sa *msa;
-	struct me_list *l;
 
 	if (!m)
 		return -1;
@@ -311,15 +320,22 @@ int me_cli_start(struct conn *c)
 		     c->name, m->name);
 		return med_start(m);
 	}
-	l = list_new(c);
+	return connect_new(c, msa) ? 0 : -1;
+}
+
+/* A new checklist for c and its ME_CONNECT over msa. */
+static struct me_list *connect_new(struct conn *c, struct ike_sa *msa)
+{
+	struct me_list *l = list_new(c);
+
 	if (!l)
-		return -1;
+		return NULL;
 	l->initiator = true;
 	l->cid_len = ME_CONNECTID_LEN;
 	rand_bytes(l->cid, l->cid_len);
 	gather(l, msa);
 	send_connect(l, msa, false);
-	return 0;
+	return l;
 }
 
 static struct me_list *list_by_cid(const uint8_t *cid, size_t len)
@@ -489,19 +505,19 @@ static void trigger(struct me_list *l, struct me_pair *p)
  * class returned (me_mapping_classify).
  */
 static int mapping_log(const struct me_list *l, const char *whose,
-		       const struct me_endpoint *srflx,
+		       const struct me_endpoint *srf,
 		       const struct sockaddr_storage *base,
 		       const struct sockaddr_storage *prflx)
 {
 	char a[64], b[64], c[64];
 	int cls;
 
-	if (!srflx || !base)
+	if (!srf || !base)
 		return ME_MAP_UNKNOWN;
-	cls = me_mapping_classify(base, &srflx->addr, prflx);
+	cls = me_mapping_classify(base, &srf->addr, prflx);
 	logm(SS_IKE, L_INFO, "conn %s: %s NAT: %s (%s maps to %s towards the server, %s towards the other gateway)",
 	     l->conn->name, whose, me_mapping_str(cls), sa_str(base, a, sizeof(a)),
-	     sa_str(&srflx->addr, b, sizeof(b)), sa_str(prflx, c, sizeof(c)));
+	     sa_str(&srf->addr, b, sizeof(b)), sa_str(prflx, c, sizeof(c)));
 	return cls;
 }
 
@@ -766,7 +782,7 @@ static bool recover_start(struct me_list *l, double t)
 	l->recovered = true;
 	l->phase = ME_PH_QUIET;
 	l->phase_at = t;
-	logm(SS_IKE, L_WARN, "conn %s: no endpoint pair answered within %.0f s (we are %s, the peer %s as the server saw us): a NAT may hold stray entries from the first checks (plain masquerade); both sides stay silent %.0f s so that they expire, then %s",
+	logm(SS_IKE, L_WARN, "conn %s: no endpoint pair answered within %.0f s (we are %s, the peer %s as the server saw us): a NAT may hold stray entries from the first checks (plain masquerade); both sides stay silent until %.0f s after the checks started so that they expire, then %s",
 	     l->conn->name, ME_RECOVER_AFTER, a, b, ME_QUIET,
 	     l->holder ? "we open our NAT's mapping and hold it while the peer's NAT forgets our check" :
 			 "the peer opens its NAT's mapping and we check again");
@@ -802,10 +818,33 @@ static void hold_send(struct me_list *l, bool check)
 	}
 }
 
+/*
+ * The holder, nothing heard ME_REMEDIATE after the hold: a new ME_CONNECT,
+ * whose checks wait for the peer's (ME_PRIMED_WAIT).  The conn's lists in
+ * recovery end here; our mapping lives 30 s after the last keepalive.
+ */
+static bool remediate(struct me_list *l)
+{
+	struct ike_sa *msa = med_sa(conn_named(l->conn->mediated_by));
+	struct me_list *n;
+
+	if (!msa)
+		return false;
+	logm(SS_IKE, L_INFO, "conn %s: the peer did not check again after the hold: a new ME_CONNECT, its checks first",
+	     l->conn->name);
+	for (int i = 0; i < ME_LISTS; i++)
+		if (lists[i].used && lists[i].conn == l->conn && lists[i].recovered)
+			lists[i].used = false;
+	n = connect_new(l->conn, msa);
+	if (n)
+		n->recovered = n->primed = true;
+	return true;
+}
+
 static void recover_tick(struct me_list *l, double t)
 {
 	if (l->phase == ME_PH_QUIET) {
-		if (t - l->phase_at < ME_QUIET)
+		if (t - l->checks_at < ME_QUIET)
 			return;
 		l->phase = ME_PH_HOLD;
 		l->phase_at = t;
@@ -826,6 +865,8 @@ static void recover_tick(struct me_list *l, double t)
 		hold_send(l, false);
 		l->ka_at = t + ME_HOLD_KA;
 	}
+	if (t - l->phase_at >= ME_HOLD + ME_REMEDIATE && remediate(l))
+		return;
 	if (t - l->phase_at >= ME_HOLD + ME_HOLD_MAX)
 		restart_checks(l, t);	/* the peer never came: finish() says so */
 }
@@ -859,7 +900,8 @@ void me_cli_timers(double t)
 			}
 			busy |= p->state == ME_WAITING || p->state == ME_IN_PROGRESS;
 		}
-		if (t >= l->next_at) {
+		if (t >= l->next_at && !(l->primed && !l->heard &&
+					     t - l->checks_at < ME_PRIMED_WAIT)) {
 			struct me_pair *p = NULL;
 
 			if (l->ntrig) {

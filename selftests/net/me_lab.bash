@@ -243,7 +243,8 @@ peer_up() {
 pcap_count() { nsx "$1" tcpdump -nn -r "$2" "$3" 2>/dev/null | grep -c .; }
 # ESP-in-UDP: non-zero SPI where IKE has the zero non-ESP marker, longer
 # than a NAT-keepalive's single byte.
-ESPINUDP='udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0'
+ESPBODY='udp[4:2] > 9 and udp[8:4] != 0'
+ESPINUDP="udp port 4500 and $ESPBODY"
 tcp_ok() {
 	local sum
 	head -c 200000 /dev/urandom >"$T/blob"
@@ -269,7 +270,7 @@ me_direct_checks() {
 	# R5's port: 4500, or its random mapping (any port).
 	local dport="udp dst port 4500 and" dname=4500
 	[ "$ME_PORT5" = 4500 ] || dport= dname="R5's mapped port"
-	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port $ME_PORT3 and $dport $ESPINUDP")
+	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port $ME_PORT3 and $dport $ESPBODY")
 	$chk "$v: R1's traffic crossed R3's Internet side as ESP-in-UDP $ME_PORT3->$dname to R5 ($esp packets)" \
 		test "$esp" -ge 6
 	r4=$(pcap_count R4 "$D/r4.pcap" "esp or ($ESPINUDP)")
