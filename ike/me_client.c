@@ -26,8 +26,8 @@
 #define ME_WAIT_FINISH	1.0	/* s after the first valid pair (charon) */
 /* A checklist answers the peer's checks this long (charon's last
  * retransmission comes 65 s after its first check; a recovery below takes
- * about ME_QUIET + ME_HOLD + ME_REMEDIATE). */
-#define ME_LIST_LIFE	180.0
+ * up to ME_QUIET + 2 * (ME_HOLD + ME_REMEDIATE), about 165 s). */
+#define ME_LIST_LIFE	240.0
 /*
  * Recovery from stray NAT entries (issue 7 item 6, Documentation/
  * mediation.md): a NAT that does not drop unsolicited packets (plain
@@ -47,7 +47,10 @@
  * nothing came, the holder sends a new ME_CONNECT; the peer, answering it,
  * sends its first checks at once, while ours wait up to ME_PRIMED_WAIT for
  * one of them to come through our held mapping (ours would otherwise reach
- * the peer's NAT first and leave a stray entry there again).
+ * the peer's NAT first and leave a stray entry there again).  When we are
+ * not the holder and our checks after the hold get no answer within
+ * ME_REMEDIATE, the peer did not hold (charon): we hold instead, our checks
+ * having opened our mapping, and remediate after the hold as above.
  */
 #define ME_RECOVER_AFTER	8.0
 #define ME_QUIET		75.0
@@ -91,7 +94,7 @@ struct me_list {
 	/* Recovery (above): phase since phase_at, once per list. */
 	int phase;
 	bool recovered, holder, primed;
-	double checks_at, phase_at, ka_at;
+	double checks_at, phase_at, ka_at, again_at;
 	/* What the checks revealed: a check or response from the peer came
 	 * through; our mapping as the peer saw it (a response's endpoint). */
 	bool heard;
@@ -798,7 +801,7 @@ static void restart_checks(struct me_list *l, double t)
 	l->ntrig = 0;
 	l->phase = ME_PH_CHECK;
 	l->checking = true;
-	l->next_at = t;
+	l->next_at = l->again_at = t;
 	logm(SS_IKE, L_INFO, "conn %s: checking the endpoint pairs again", l->conn->name);
 }
 
@@ -839,6 +842,16 @@ static bool remediate(struct me_list *l)
 	if (n)
 		n->recovered = n->primed = true;
 	return true;
+}
+
+/* Not the holder, our checks after the hold unanswered: we hold. */
+static void hold_instead(struct me_list *l, double t)
+{
+	logm(SS_IKE, L_INFO, "conn %s: no answer to our checks after the hold: the peer does not hold its mapping (not kiked?); we hold ours %.0f s, then ask for new checks",
+	     l->conn->name, ME_HOLD);
+	l->holder = true;
+	l->phase = ME_PH_HOLD;
+	l->phase_at = l->ka_at = t;
 }
 
 static void recover_tick(struct me_list *l, double t)
@@ -919,6 +932,11 @@ void me_cli_timers(double t)
 				busy = true;
 			}
 			l->next_at = t + ME_CHECK_INTERVAL / 1000.0;
+		}
+		if (l->recovered && !l->holder && l->again_at && !l->heard &&
+		    t - l->again_at >= ME_REMEDIATE) {
+			hold_instead(l, t);
+			continue;
 		}
 		if (symmetric_fail(l, t))
 			continue;
