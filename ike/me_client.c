@@ -46,8 +46,9 @@
  * then) is asked for new checks instead: ME_REMEDIATE after the hold, when
  * nothing came, the holder sends a new ME_CONNECT; the peer, answering it,
  * sends its first checks at once, while ours wait up to ME_PRIMED_WAIT for
- * one of them to come through our held mapping (ours would otherwise reach
- * the peer's NAT first and leave a stray entry there again).  When we are
+ * one of them to come through our mapping, still held (ours would
+ * otherwise reach the peer's NAT first and leave a stray entry there
+ * again: a slow peer must not lose that race).  When we are
  * not the holder and our checks after the hold get no answer within
  * ME_REMEDIATE, the peer did not hold (charon): we hold instead, our checks
  * having opened our mapping, and remediate after the hold as above.
@@ -58,7 +59,7 @@
 #define ME_HOLD_KA		5.0	/* keepalive interval while holding */
 #define ME_HOLD_MAX		40.0	/* the holder's wait for the peer after ME_HOLD */
 #define ME_REMEDIATE		5.0
-#define ME_PRIMED_WAIT		3.0
+#define ME_PRIMED_WAIT		15.0
 
 enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
 /*
@@ -888,7 +889,7 @@ void me_cli_timers(double t)
 {
 	for (int i = 0; i < ME_LISTS; i++) {
 		struct me_list *l = &lists[i];
-		bool busy = false;
+		bool busy = false, waiting;
 
 		if (l->used && t - l->started > ME_LIST_LIFE)
 			l->used = false;
@@ -913,8 +914,13 @@ void me_cli_timers(double t)
 			}
 			busy |= p->state == ME_WAITING || p->state == ME_IN_PROGRESS;
 		}
-		if (t >= l->next_at && !(l->primed && !l->heard &&
-					     t - l->checks_at < ME_PRIMED_WAIT)) {
+		/* After a remediation: the peer's checks first, our mapping held. */
+		waiting = l->primed && !l->heard && t - l->checks_at < ME_PRIMED_WAIT;
+		if (waiting && t >= l->ka_at) {
+			hold_send(l, false);
+			l->ka_at = t + ME_HOLD_KA;
+		}
+		if (t >= l->next_at && !waiting) {
 			struct me_pair *p = NULL;
 
 			if (l->ntrig) {
