@@ -372,7 +372,7 @@ me_lab_up() {
 	prflx) ME_PORT3=14500 ME_PORT5='[0-9]*' ;;
 	symmetric) ME_PORT3='[0-9]*' ME_PORT5='[0-9]*' ;;
 	esac
-	NS_PREFIX=me$1$v$$ D=$T/$v ME_GW=${2:-R2} ME_FAR=${3:-5}
+	NS_PREFIX=me$1$v$$ D=$T/$1$v ME_GW=${2:-R2} ME_FAR=${3:-5}
 	me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
 	mkdir -p "$D"
 	me_capture R4 to-inet "$D/r4.pcap"
