@@ -74,6 +74,6 @@ run home 90
 # recovers (Documentation/mediation.md, "Recovery from stray NAT
 # entries"), about two and a half minutes: make check-full only.
 # (`run bare 300 R6`, kiked on R6, which is not the holder, connected in
-# three of four runs: not run until that is understood, see mediation.md.)
+# four of five runs: not run until that is understood, see mediation.md.)
 [ "${KIPSEC_FULL:-0}" = 1 ] && run bare 240
 tap_done
