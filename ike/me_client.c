@@ -26,29 +26,53 @@
 #define ME_WAIT_FINISH	1.0	/* s after the first valid pair (charon) */
 /* A checklist answers the peer's checks this long (charon's last
  * retransmission comes 65 s after its first check; a recovery below takes
- * about ME_RECOVER_AFTER + ME_QUIET + ME_HOLD). */
-#define ME_LIST_LIFE	180.0
+ * up to ME_QUIET + 2 * (ME_HOLD + ME_REMEDIATE), about 165 s). */
+#define ME_LIST_LIFE	240.0
 /*
  * Recovery from stray NAT entries (issue 7 item 6, Documentation/
  * mediation.md): a NAT that does not drop unsolicited packets (plain
  * masquerade) records the first check that reaches it from the peer before
  * our own packets passed it; our checks then leave it from another port and
  * never match the peer's mapping.  When no pair answered within
- * ME_RECOVER_AFTER, both sides fall silent for ME_QUIET (longer than the
- * 30 s a NAT keeps an unanswered UDP entry); then one side (the holder, the
+ * ME_RECOVER_AFTER, both sides fall silent until ME_QUIET after the checks
+ * started (charon retransmits a check for 36 s, and a NAT keeps an
+ * unanswered UDP entry 30 s after its last packet); then one side (the holder, the
  * lower server-reflexive endpoint) sends one check, which opens its own
  * NAT's mapping (and leaves a stray entry at the other NAT), and keeps that
  * mapping open with keepalives that die after one hop while the stray entry
  * expires; after ME_HOLD the other side checks again, its packets leave its
  * NAT on the port the holder's mapping expects, and the holder answers.
+ * A peer that does not recover this way (charon: its checklist is over by
+ * then) is asked for new checks instead: ME_REMEDIATE after the hold, when
+ * nothing came, the holder sends a new ME_CONNECT; the peer, answering it,
+ * sends its first checks at once, while ours wait up to ME_PRIMED_WAIT for
+ * one of them to come through our mapping, still held (ours would
+ * otherwise reach the peer's NAT first and leave a stray entry there
+ * again: a slow peer must not lose that race).  When we are
+ * not the holder and our checks after the hold get no answer within
+ * ME_REMEDIATE, the peer did not hold (charon): we hold instead, our checks
+ * having opened our mapping, and remediate after the hold as above.
  */
 #define ME_RECOVER_AFTER	8.0
-#define ME_QUIET		40.0
+#define ME_QUIET		75.0
 #define ME_HOLD			40.0
 #define ME_HOLD_KA		5.0	/* keepalive interval while holding */
 #define ME_HOLD_MAX		40.0	/* the holder's wait for the peer after ME_HOLD */
+#define ME_REMEDIATE		5.0
+#define ME_PRIMED_WAIT		15.0
 
 enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
+/*
+ * Symmetric NATs (issue 7 item 7): when both NATs rewrite the source port
+ * (each side's server-reflexive port differs from its host port) and
+ * nothing crossed in either direction this long after our checks started,
+ * the mappings depend on the destination: no server-reflexive endpoint
+ * reaches the peer and no peer-reflexive one can be learnt.  An
+ * endpoint-independent NAT on either side lets a check through within a
+ * second (its server-reflexive endpoint is right), so we stop here with
+ * the diagnosis instead of the recovery's minutes.
+ */
+#define ME_SYMMETRIC_AFTER	5.0
 /* How long the ME_CONNECT initiator waits for the peer's own mediated
  * IKE_SA when the peer also sent ME_CONNECT (s). */
 #define ME_DEFER	5.0
@@ -70,8 +94,12 @@ struct me_list {
 	double next_at, valid_at, started;
 	/* Recovery (above): phase since phase_at, once per list. */
 	int phase;
-	bool recovered, holder;
-	double checks_at, phase_at, ka_at;
+	bool recovered, holder, primed;
+	double checks_at, phase_at, ka_at, again_at;
+	/* What the checks revealed: a check or response from the peer came
+	 * through; our mapping as the peer saw it (a response's endpoint). */
+	bool heard;
+	struct sockaddr_storage mapped;
 };
 
 static struct me_list lists[ME_LISTS];
@@ -189,6 +217,7 @@ void me_cli_auth_put(struct ike_sa *sa, struct msg_builder *in)
 }
 
 static void send_connect(struct me_list *l, struct ike_sa *msa, bool response);
+static struct me_list *connect_new(struct conn *c, struct ike_sa *msa);
 
 int me_cli_established(struct ike_sa *sa, struct ike_msg *m)
 {
@@ -288,7 +317,6 @@ int me_cli_start(struct conn *c)
 {
 	struct conn *m = c->mediation ? c : conn_named(c->mediated_by);
 	struct ike_sa *msa;
-	struct me_list *l;
 
 	if (!m)
 		return -1;
@@ -308,15 +336,22 @@ int me_cli_start(struct conn *c)
 		     c->name, m->name);
 		return med_start(m);
 	}
-	l = list_new(c);
+	return connect_new(c, msa) ? 0 : -1;
+}
+
+/* A new checklist for c and its ME_CONNECT over msa. */
+static struct me_list *connect_new(struct conn *c, struct ike_sa *msa)
+{
+	struct me_list *l = list_new(c);
+
 	if (!l)
-		return -1;
+		return NULL;
 	l->initiator = true;
 	l->cid_len = ME_CONNECTID_LEN;
 	rand_bytes(l->cid, l->cid_len);
 	gather(l, msa);
 	send_connect(l, msa, false);
-	return 0;
+	return l;
 }
 
 static struct me_list *list_by_cid(const uint8_t *cid, size_t len)
@@ -337,6 +372,16 @@ static struct conn *conn_for_peer(const struct ike_sa *msa, const struct ike_id 
 		    !id_from_string(peerid(c), &id) && me_id_eq(&id, peer))
 			return c;
 	}
+	return NULL;
+}
+
+/* The first endpoint of type in e[0..n) (of family fam unless 0). */
+static const struct me_endpoint *ep_of(const struct me_endpoint *e, int n,
+				       uint8_t type, int fam)
+{
+	for (int i = 0; i < n; i++)
+		if (e[i].type == type && (!fam || e[i].addr.ss_family == fam))
+			return &e[i];
 	return NULL;
 }
 
@@ -470,6 +515,50 @@ static void trigger(struct me_list *l, struct me_pair *p)
 	l->checking = true;
 }
 
+/*
+ * How a NAT mapped base towards the server (srflx, as announced) and towards
+ * the other gateway (prflx, what the checks revealed): logged, and the
+ * class returned (me_mapping_classify).
+ */
+static int mapping_log(const struct me_list *l, const char *whose,
+		       const struct me_endpoint *srf,
+		       const struct sockaddr_storage *base,
+		       const struct sockaddr_storage *prflx)
+{
+	char a[64], b[64], c[64];
+	int cls;
+
+	if (!srf || !base)
+		return ME_MAP_UNKNOWN;
+	cls = me_mapping_classify(base, &srf->addr, prflx);
+	logm(SS_IKE, L_INFO, "conn %s: %s NAT: %s (%s maps to %s towards the server, %s towards the other gateway)",
+	     l->conn->name, whose, me_mapping_str(cls), sa_str(base, a, sizeof(a)),
+	     sa_str(&srf->addr, b, sizeof(b)), sa_str(prflx, c, sizeof(c)));
+	return cls;
+}
+
+/*
+ * A check request from an address and port the peer did not announce: the
+ * peer's NAT mapped it there for us (item 7).  The new pair to it ranks
+ * above every pair to a server-reflexive endpoint (ICE's peer-reflexive
+ * type preference), so once valid it is the one the mediated IKE_SA uses:
+ * the way through a NAT that maps per destination on the peer's side when
+ * ours lets the check in (an endpoint-independent mapping).
+ */
+static void prflx_learnt(struct me_list *l, const struct me_pair *p,
+			 const struct sockaddr_storage *from)
+{
+	const struct me_endpoint *host = ep_of(l->theirs, l->ntheirs, ME_EP_HOST,
+					       from->ss_family);
+	char a[64];
+
+	logm(SS_IKE, L_INFO, "conn %s: peer-reflexive endpoint %s: pair %u, preferred to the server-reflexive ones",
+	     l->conn->name, sa_str(from, a, sizeof(a)), p->id);
+	mapping_log(l, "the peer's", ep_of(l->theirs, l->ntheirs, ME_EP_SERVER_REFLEXIVE,
+					   from->ss_family),
+		    host ? &host->addr : NULL, from);
+}
+
 void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 		 const struct sockaddr_storage *to)
 {
@@ -498,6 +587,7 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 		     l->conn->name, sa_str(from, a, sizeof(a)));
 		return;
 	}
+	l->heard = true;
 	if (l->phase != ME_PH_CHECK) {
 		logm(SS_IKE, L_INFO, "conn %s: a check from %s came through: checking again",
 		     l->conn->name, sa_str(from, a, sizeof(a)));
@@ -514,10 +604,12 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 			p->id = (uint32_t)++l->npairs;
 			p->local = *to;
 			p->remote = *from;
+			p->local_type = ME_EP_HOST;
 			p->remote_type = ME_EP_PEER_REFLEXIVE;
-			p->prio = me_pair_prio(info.ep[0].prio, info.ep[0].prio);
-			logm(SS_IKE, L_INFO, "conn %s: peer-reflexive endpoint %s: pair %u",
-			     l->conn->name, sa_str(from, a, sizeof(a)), p->id);
+			p->prio = l->initiator ?
+				  me_pair_prio(me_prio(ME_EP_HOST, 0xffff), info.ep[0].prio) :
+				  me_pair_prio(info.ep[0].prio, me_prio(ME_EP_HOST, 0xffff));
+			prflx_learnt(l, p, from);
 		}
 		if (p && p->state != ME_SUCCEEDED) {
 			if (p->state == ME_IN_PROGRESS)
@@ -539,9 +631,15 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 			p->state = ME_SUCCEEDED;
 			if (!l->valid_at)
 				l->valid_at = now();
-			logm(SS_IKE, L_INFO, "conn %s: endpoint pair %u is valid: %s - %s (the peer sees us as %s)",
+			if (!l->mapped.ss_family && info.ep[0].addr.ss_family) {
+				l->mapped = info.ep[0].addr;
+				mapping_log(l, "our", ep_of(l->ours, l->nours, ME_EP_SERVER_REFLEXIVE,
+							    to->ss_family),
+					    to, &l->mapped);
+			}
+			logm(SS_IKE, L_INFO, "conn %s: endpoint pair %u is valid: %s - %s %s (the peer sees us as %s)",
 			     l->conn->name, p->id, sa_str(&p->local, a, sizeof(a)),
-			     sa_str(&p->remote, b, sizeof(b)),
+			     sa_str(&p->remote, b, sizeof(b)), me_ep_type_str(p->remote_type),
 			     sa_str(&info.ep[0].addr, err, sizeof(err)));
 		}
 	}
@@ -658,6 +756,34 @@ static const struct sockaddr_storage *srflx_in(const struct me_endpoint *e, int 
 	return NULL;
 }
 
+/*
+ * Nothing crossed ME_SYMMETRIC_AFTER after the checks started and both NATs
+ * rewrite the port: the fast failure (ME_SYMMETRIC_AFTER above), one line
+ * naming both mappings and what to change.  True when the list ended.
+ */
+static bool symmetric_fail(struct me_list *l, double t)
+{
+	const struct me_endpoint *os = ep_of(l->ours, l->nours, ME_EP_SERVER_REFLEXIVE, 0);
+	const struct me_endpoint *ps, *ph;
+	char a[64], b[64], c[64], d[64];
+
+	if (l->heard || l->valid_at || l->recovered || !os ||
+	    t - l->checks_at < ME_SYMMETRIC_AFTER)
+		return false;
+	ps = ep_of(l->theirs, l->ntheirs, ME_EP_SERVER_REFLEXIVE, os->addr.ss_family);
+	ph = ep_of(l->theirs, l->ntheirs, ME_EP_HOST, os->addr.ss_family);
+	if (!ps || !ph || ss_port(&os->addr) == ss_port(&os->base) ||
+	    ss_port(&ps->addr) == ss_port(&ph->addr))
+		return false;
+	logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: both NATs are symmetric: ours maps %s to %s towards the server and the peer's maps %s to %s, both rewrite the port, and no check crossed in either direction within %.0f s, so each NAT picks a new port per destination and neither endpoint the server saw reaches the other gateway; one NAT at least must map endpoint-independently (masquerade without random/fully-random, or a static snat+dnat of UDP 4500) or preserve the source port",
+	     l->conn->name, peerid(l->conn), sa_str(&os->base, a, sizeof(a)),
+	     sa_str(&os->addr, b, sizeof(b)), sa_str(&ph->addr, c, sizeof(c)),
+	     sa_str(&ps->addr, d, sizeof(d)), ME_SYMMETRIC_AFTER);
+	l->checking = false;
+	l->used = false;
+	return true;
+}
+
 /* Both sides behind a NAT, no pair answered yet: start the recovery once. */
 static bool recover_start(struct me_list *l, double t)
 {
@@ -672,7 +798,7 @@ static bool recover_start(struct me_list *l, double t)
 	l->recovered = true;
 	l->phase = ME_PH_QUIET;
 	l->phase_at = t;
-	logm(SS_IKE, L_WARN, "conn %s: no endpoint pair answered within %.0f s (we are %s, the peer %s as the server saw us): a NAT may hold stray entries from the first checks (plain masquerade); both sides stay silent %.0f s so that they expire, then %s",
+	logm(SS_IKE, L_WARN, "conn %s: no endpoint pair answered within %.0f s (we are %s, the peer %s as the server saw us): a NAT may hold stray entries from the first checks (plain masquerade); both sides stay silent until %.0f s after the checks started so that they expire, then %s",
 	     l->conn->name, ME_RECOVER_AFTER, a, b, ME_QUIET,
 	     l->holder ? "we open our NAT's mapping and hold it while the peer's NAT forgets our check" :
 			 "the peer opens its NAT's mapping and we check again");
@@ -688,7 +814,7 @@ static void restart_checks(struct me_list *l, double t)
 	l->ntrig = 0;
 	l->phase = ME_PH_CHECK;
 	l->checking = true;
-	l->next_at = t;
+	l->next_at = l->again_at = t;
 	logm(SS_IKE, L_INFO, "conn %s: checking the endpoint pairs again", l->conn->name);
 }
 
@@ -708,10 +834,43 @@ static void hold_send(struct me_list *l, bool check)
 	}
 }
 
+/*
+ * The holder, nothing heard ME_REMEDIATE after the hold: a new ME_CONNECT,
+ * whose checks wait for the peer's (ME_PRIMED_WAIT).  The conn's lists in
+ * recovery end here; our mapping lives 30 s after the last keepalive.
+ */
+static bool remediate(struct me_list *l)
+{
+	struct ike_sa *msa = med_sa(conn_named(l->conn->mediated_by));
+	struct me_list *n;
+
+	if (!msa)
+		return false;
+	logm(SS_IKE, L_INFO, "conn %s: the peer did not check again after the hold: a new ME_CONNECT, its checks first",
+	     l->conn->name);
+	for (int i = 0; i < ME_LISTS; i++)
+		if (lists[i].used && lists[i].conn == l->conn && lists[i].recovered)
+			lists[i].used = false;
+	n = connect_new(l->conn, msa);
+	if (n)
+		n->recovered = n->primed = true;
+	return true;
+}
+
+/* Not the holder, our checks after the hold unanswered: we hold. */
+static void hold_instead(struct me_list *l, double t)
+{
+	logm(SS_IKE, L_INFO, "conn %s: no answer to our checks after the hold: the peer does not hold its mapping (not kiked?); we hold ours %.0f s, then ask for new checks",
+	     l->conn->name, ME_HOLD);
+	l->holder = true;
+	l->phase = ME_PH_HOLD;
+	l->phase_at = l->ka_at = t;
+}
+
 static void recover_tick(struct me_list *l, double t)
 {
 	if (l->phase == ME_PH_QUIET) {
-		if (t - l->phase_at < ME_QUIET)
+		if (t - l->checks_at < ME_QUIET)
 			return;
 		l->phase = ME_PH_HOLD;
 		l->phase_at = t;
@@ -732,6 +891,8 @@ static void recover_tick(struct me_list *l, double t)
 		hold_send(l, false);
 		l->ka_at = t + ME_HOLD_KA;
 	}
+	if (t - l->phase_at >= ME_HOLD + ME_REMEDIATE && remediate(l))
+		return;
 	if (t - l->phase_at >= ME_HOLD + ME_HOLD_MAX)
 		restart_checks(l, t);	/* the peer never came: finish() says so */
 }
@@ -783,7 +944,7 @@ void me_cli_timers(double t)
 	rereg_timers(t);
 	for (int i = 0; i < ME_LISTS; i++) {
 		struct me_list *l = &lists[i];
-		bool busy = false;
+		bool busy = false, waiting;
 
 		if (l->used && t - l->started > ME_LIST_LIFE)
 			l->used = false;
@@ -808,7 +969,13 @@ void me_cli_timers(double t)
 			}
 			busy |= p->state == ME_WAITING || p->state == ME_IN_PROGRESS;
 		}
-		if (t >= l->next_at) {
+		/* After a remediation: the peer's checks first, our mapping held. */
+		waiting = l->primed && !l->heard && t - l->checks_at < ME_PRIMED_WAIT;
+		if (waiting && t >= l->ka_at) {
+			hold_send(l, false);
+			l->ka_at = t + ME_HOLD_KA;
+		}
+		if (t >= l->next_at && !waiting) {
 			struct me_pair *p = NULL;
 
 			if (l->ntrig) {
@@ -827,6 +994,13 @@ void me_cli_timers(double t)
 			}
 			l->next_at = t + ME_CHECK_INTERVAL / 1000.0;
 		}
+		if (l->recovered && !l->holder && l->again_at && !l->heard &&
+		    t - l->again_at >= ME_REMEDIATE) {
+			hold_instead(l, t);
+			continue;
+		}
+		if (symmetric_fail(l, t))
+			continue;
 		if (!l->valid_at && l->npairs && t - l->checks_at >= ME_RECOVER_AFTER &&
 		    recover_start(l, t))
 			continue;

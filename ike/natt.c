@@ -153,8 +153,10 @@ void natt_detect(struct ike_sa *sa, const struct ike_msg *m,
 	if (sa->nat & NAT_THERE)
 		logm(SS_IKE, L_INFO, "conn %s: NAT detected: remote host is behind a NAT (seen as %s)",
 		     sa->conn->name, sa_str(from, b, sizeof(b)));
-	if (sa->initiator) {
-		/* 2.23: the initiator moves to 4500 for IKE_AUTH. */
+	/* 2.23: the initiator moves to 4500 for IKE_AUTH.  One that already
+	 * sends from 4500 (a mediated IKE_SA) keeps the peer's port: it may be
+	 * a NAT's mapping learnt by the connectivity checks. */
+	if (sa->initiator && ss_port(&sa->local) != g_natt_port) {
 		ss_set_port(&sa->local, g_natt_port);
 		ss_set_port(&sa->peer, g_natt_port);
 		logm(SS_IKE, L_INFO, "conn %s: switching to UDP port %u: %s...%s", sa->conn->name,

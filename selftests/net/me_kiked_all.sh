@@ -50,6 +50,6 @@ full=${KIPSEC_FULL:-0} k=${KIPSEC_VM_KERNEL:-6.1}
 if [ "$full" = 1 ] || [ "$k" != 6.1 ]; then run portmap 90; fi
 # Plain masquerade NATs keep stray entries from the first checks (charon
 # fails there, me_strongswan.sh): kiked's recovery lets them expire
-# (me_client.c, Documentation/mediation.md), about 90 s.
+# (me_client.c, Documentation/mediation.md), about 2 minutes.
 if [ "$full" = 1 ] || [ "$k" = 6.1 ]; then run bare 200; fi
 tap_done

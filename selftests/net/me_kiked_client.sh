@@ -12,37 +12,69 @@
 #     (charon's view on R6, kiked's statusall on R2: ESP in UDP in kipsec);
 #   - R1 pings R7, a TCP transfer arrives with the same SHA-256, ESP-in-UDP
 #     between the NATs, no ESP delivered to R4, nothing in clear.
+# With KIPSEC_FULL=1 the same behind plain masquerade NATs, where two
+# charons fail: kiked on R2 (the holder) rescues it by holding its NAT's
+# mapping and sending a new ME_CONNECT
+# (Documentation/mediation.md, "kiked with charon behind plain masquerade
+# NATs").
 set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
 . selftests/net/me_lab.bash
 me_test_init kc charon
 
+# K, C: the kiked and the charon gateway (R2/R6); k, c: their numbers;
+# kn, cn: their NATs' last octets.
+roles() {
+	K=$1 C=$2 k=${1#R} c=${2#R} kn=3 cn=5
+	[ "$K" = R6 ] && kn=5 cn=3
+}
 kiked_direct() {
-	me_kipsec R2 statusall | grep -q "peer: ESTABLISHED, 10\.0\.0\.2\[4500\]\.\.\.$ME_INET\.5\[4500\]" &&
-		me_kipsec R2 statusall | grep -q "peer{[0-9]*}: INSTALLED"
+	me_kipsec $K statusall | grep -q "peer: ESTABLISHED, 10\.0\.0\.$k\[4500\]\.\.\.$ME_INET\.$cn\[4500\]" &&
+		me_kipsec $K statusall | grep -q "peer{[0-9]*}: INSTALLED"
+}
+# lan N: gateway N's LAN.
+lan() { [ "$1" = 2 ] && echo 192.168.1.0/24 || echo 192.168.7.0/24; }
+
+# run FLAVOUR TIMEOUT [KIKED_NODE]: charon on R4 and on the other gateway.
+run() {
+	roles "${3:-R2}" "$([ "${3:-R2}" = R2 ] && echo R6 || echo R2)"
+	me_lab_up kc$k $C $kn "$1"
+	tap_check "$v: charon started on R4 (mediation server)" ss_start R4 "$srv_conf" "$srv_secrets"
+	tap_check "$v: kiked started on $K (seed's gateway files)" \
+		me_kiked_start $K "$(gw_conf $k $c "$(lan $k)" "$(lan $c)")" "$(gw_secrets $k)"
+	tap_check "$v: charon started on $C" ss_start $C "$(gw_conf $c $k "$(lan $c)" "$(lan $k)")" "$(gw_secrets $c)"
+	tap_check "$v: kiked registered with charon: R4 saw $K as 198.51.100.$kn[4500]" \
+		me_wait 60 grep -q "SERVER_REFLEXIVE ME_ENDPOINT $ME_INET\.$kn\[4500\]" "$D/R4/full.log"
+	tap_check "$v: kiked learnt its server-reflexive endpoint" \
+		grep -q "the server sees us as $ME_INET\.$kn\[4500\]" "$D/$K/kiked.log"
+	me_direct_checks "$v" tap_check "$2"
+	tap_check "$v: kiked's statusall on $K: peer ESTABLISHED 10.0.0.$k[4500]...198.51.100.$cn[4500], CHILD_SA INSTALLED" \
+		kiked_direct
+	# kiked on R6 is not the holder (R2's endpoint sorts first): it holds
+	# when charon leaves its checks after the hold unanswered.
+	[ "$1" = bare ] && tap_check "$v: kiked rescued it: held its NAT's mapping, then a new ME_CONNECT whose checks charon sent first" \
+		eval 'grep -q "opening our NAT.s mapping towards the peer and holding it\|the peer does not hold its mapping" "$D/$K/kiked.log" &&
+			grep -q "the peer did not check again after the hold: a new ME_CONNECT" "$D/$K/kiked.log"'
+	{
+		echo "kiked on $K:"
+		me_kipsec $K statusall | grep -vE '^ok$' | head -24
+		grep -E 'mediation|ME_|pair|check|server sees|mediated|hold|silent' "$D/$K/kiked.log" | head -40
+		grep -iE 'error|fail|refus' "$D/$K/kiked.log" | head
+		echo "$C's view:"
+		charon_x "$D/$C" ipsec statusall 2>&1 | grep -E 'peer[[{]' | head -12
+		grep -E 'pairs in waiting|is valid|checklist|ME_CONNECT' "$D/$C/full.log" | head -20
+	} | sed 's/^/# /'
+	ss_stop
+	me_kiked_stop
+	ns_cleanup
 }
 
-me_lab_up kc R6 3
-tap_check "$v: charon started on R4 (mediation server)" ss_start R4 "$srv_conf" "$srv_secrets"
-tap_check "$v: kiked started on R2 (seed's gateway files)" \
-	me_kiked_start R2 "$(gw_conf 2 6 192.168.1.0/24 192.168.7.0/24)" "$(gw_secrets 2)"
-tap_check "$v: charon started on R6" ss_start R6 "$(gw_conf 6 2 192.168.7.0/24 192.168.1.0/24)" "$(gw_secrets 6)"
-tap_check "$v: kiked registered with charon: R4 saw R2 as 198.51.100.3[4500]" \
-	me_wait 60 grep -q "SERVER_REFLEXIVE ME_ENDPOINT $ME_INET\.3\[4500\]" "$D/R4/full.log"
-tap_check "$v: kiked learnt its server-reflexive endpoint" \
-	grep -q "the server sees us as $ME_INET\.3\[4500\]" "$D/R2/kiked.log"
-me_direct_checks "$v" tap_check 90
-tap_check "$v: kiked's statusall on R2: peer ESTABLISHED 10.0.0.2[4500]...198.51.100.5[4500], CHILD_SA INSTALLED" \
-	kiked_direct
-{
-	echo "kiked on R2:"
-	me_kipsec R2 statusall | grep -vE '^ok$' | head -24
-	grep -E 'mediation|ME_|pair|check|server sees|mediated' "$D/R2/kiked.log" | head -30
-	echo "kiked's mediated IKE_SAs:"
-	grep -E 'conn peer' "$D/R2/kiked.log" | grep -vE 'pair|ME_' | head -40
-	grep -iE 'error|fail|refus' "$D/R2/kiked.log" | head
-	echo "R6's view:"
-	charon_x "$D/R6" ipsec statusall 2>&1 | grep -E 'peer[[{]' | head -12
-} | sed 's/^/# /'
+run home 90
+# Plain masquerade NATs: charon and charon fail (me_strongswan.sh); kiked
+# recovers (Documentation/mediation.md, "Recovery from stray NAT
+# entries"), about two and a half minutes: make check-full only.
+# (`run bare 300 R6`, kiked on R6, which is not the holder, connected in
+# four of five runs: not run until that is understood, see mediation.md.)
+[ "${KIPSEC_FULL:-0}" = 1 ] && run bare 240
 tap_done

@@ -44,14 +44,27 @@ me_lab_build() {
 }
 
 # me_nat NS LAN_IF VARIANT: NS masquerades 10.0.0.0/24 from LAN_IF out of
-# to-inet; "home" adds a stateful firewall dropping unsolicited inbound.
+# to-inet; every flavour but "bare" adds a stateful firewall dropping
+# unsolicited inbound (a home router's).
+#   portmap    R3 maps port 4500 to 14500 for every destination (an
+#              endpoint-independent mapping that does not keep the port)
+#   prflx      R3 a full cone: 10.0.0.2:4500 <-> 14500 both ways for every
+#              peer (snat and dnat); R5 `masquerade random`, a new random
+#              port per destination (endpoint-dependent): only the
+#              peer-reflexive endpoint R6's checks reveal works
+#   symmetric  both NATs `masquerade random`: nothing can work
 me_nat() {
-	local ns=$1 lan=$2 variant=$3 fw= pm=
-	# portmap: R3 maps port 4500 to 14500 for every destination (an
-	# endpoint-independent mapping that does not keep the port).
-	[ "$variant" = portmap ] && [ "$ns" = R3 ] &&
+	local ns=$1 lan=$2 variant=$3 fw= pm= pre= dnat= masq=masquerade
+	if [ "$ns" = R3 ] && { [ "$variant" = portmap ] || [ "$variant" = prflx ]; }; then
 		pm="oifname \"to-inet\" ip saddr 10.0.0.0/24 udp sport 4500 snat to $ME_INET.3:14500"
-	[ "$variant" = home ] || [ "$variant" = portmap ] && fw="
+	fi
+	if [ "$ns" = R3 ] && [ "$variant" = prflx ]; then
+		pre="iifname \"to-inet\" udp dport 14500 dnat to 10.0.0.2:4500"
+		dnat="ct status dnat accept"
+	fi
+	{ [ "$ns" = R5 ] && [ "$variant" = prflx ]; } || [ "$variant" = symmetric ] &&
+		masq="masquerade random"
+	[ "$variant" = bare ] || fw="
 table inet fw {
 	chain input {
 		type filter hook input priority filter; policy drop;
@@ -61,15 +74,20 @@ table inet fw {
 	chain forward {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
+		$dnat
 		iifname \"$lan\" accept
 	}
 }"
 	nsx "$ns" nft -f - <<-EOF
 	table ip nat {
+		chain prerouting {
+			type nat hook prerouting priority dstnat;
+			$pre
+		}
 		chain postrouting {
 			type nat hook postrouting priority srcnat;
 			$pm
-			oifname "to-inet" ip saddr 10.0.0.0/24 masquerade
+			oifname "to-inet" ip saddr 10.0.0.0/24 $masq
 		}
 	}
 	$fw
@@ -202,11 +220,14 @@ ss_stop() {
 	done
 }
 # The gateway the checks look at (charon's view, or kiked's when that node
-# has kiked's control socket) and the far NAT's last octet.
-ME_GW=R2 ME_FAR=5 ME_PORT3=4500
+# has kiked's control socket) and the far NAT's last octet; R3's port 4500 maps to ME_PORT3, R5's
+# to ME_PORT5 (regexes: `masquerade random` picks a port per destination).
+ME_GW=R2 ME_FAR=5 ME_PORT3=4500 ME_PORT5=4500
 peer_direct() {
+	local port=$ME_PORT3
+	[ "$ME_FAR" = 5 ] && port=$ME_PORT5
 	if [ -S "$D/$ME_GW/k.ctl" ]; then
-		me_kipsec "$ME_GW" statusall | grep -q "peer: ESTABLISHED, [0-9.]*\[4500\]\.\.\.$ME_INET\.$ME_FAR\[4500\]"
+		me_kipsec "$ME_GW" statusall | grep -q "peer: ESTABLISHED, [0-9.]*\[4500\]\.\.\.$ME_INET\.$ME_FAR\[$port\]"
 	else
 		charon_x "$D/$ME_GW" ipsec statusall peer | grep -q "peer\[[0-9]*\]: ESTABLISHED.*\.\.\.$ME_INET\.$ME_FAR\["
 	fi
@@ -222,7 +243,8 @@ peer_up() {
 pcap_count() { nsx "$1" tcpdump -nn -r "$2" "$3" 2>/dev/null | grep -c .; }
 # ESP-in-UDP: non-zero SPI where IKE has the zero non-ESP marker, longer
 # than a NAT-keepalive's single byte.
-ESPINUDP='udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0'
+ESPBODY='udp[4:2] > 9 and udp[8:4] != 0'
+ESPINUDP="udp port 4500 and $ESPBODY"
 tcp_ok() {
 	local sum
 	head -c 200000 /dev/urandom >"$T/blob"
@@ -245,8 +267,11 @@ me_direct_checks() {
 	$chk "$v: R1 pings R7 through the tunnel" nsx R1 ping -c 3 -W 3 -i 0.3 192.168.7.7
 	$chk "$v: TCP transfer R1 -> R7 arrives intact (sha256)" tcp_ok
 	me_capture_stop
-	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port $ME_PORT3 and udp dst port 4500 and $ESPINUDP")
-	$chk "$v: R1's traffic crossed R3's Internet side as ESP-in-UDP $ME_PORT3->4500 to R5 ($esp packets)" \
+	# R5's port: 4500, or its random mapping (any port).
+	local dport="udp dst port 4500 and" dname=4500
+	[ "$ME_PORT5" = 4500 ] || dport= dname="R5's mapped port"
+	esp=$(pcap_count R3 "$D/r3.pcap" "src host $ME_INET.3 and dst host $ME_INET.5 and udp src port $ME_PORT3 and $dport $ESPBODY")
+	$chk "$v: R1's traffic crossed R3's Internet side as ESP-in-UDP $ME_PORT3->$dname to R5 ($esp packets)" \
 		test "$esp" -ge 6
 	r4=$(pcap_count R4 "$D/r4.pcap" "esp or ($ESPINUDP)")
 	tap_expect "$v: no ESP delivered to R4" 0 "$r4"
@@ -274,7 +299,7 @@ me_kiked_node() { me_kiked_start "$1" "$(me_conf "$1")" "$(me_secrets "$1")"; }
 # me_registered N NAT: R4's kiked lists rN@medsrv.org online at NAT's 4500
 # (R3's ME_PORT3).
 me_registered() {
-	local port=4500
+	local port=$ME_PORT5
 	[ "$2" = 3 ] && port=$ME_PORT3
 	me_kipsec R4 statusall | grep -q "^  r$1@medsrv.org: online, $ME_INET\.$2\[$port\], conn medsrv"
 }
@@ -335,15 +360,19 @@ me_test_cleanup() {
 }
 
 # me_lab_up TAG [GW FAR [FLAVOUR]]: the lab with FLAVOUR NATs (home, the
-# default, bare, or portmap: home with R3 mapping port 4500 to 14500, which
-# sets ME_PORT3; namespaces me<TAG><flavour><pid>), R4's and R3's
+# default, bare, portmap, prflx or symmetric: see me_nat; sets ME_PORT3 and
+# ME_PORT5; namespaces me<TAG><flavour><pid>), R4's and R3's
 # Internet sides captured to $D/r4.pcap and $D/r3.pcap, the checks looking
 # at gateway GW (R2) and the far NAT's octet FAR (5) (sets v, NS_PREFIX, D,
 # ME_GW, ME_FAR).  A lab that cannot be built ends the test.
 me_lab_up() {
-	v=${4:-home} ME_PORT3=4500
-	[ "$v" = portmap ] && ME_PORT3=14500
-	NS_PREFIX=me$1$v$$ D=$T/$v ME_GW=${2:-R2} ME_FAR=${3:-5}
+	v=${4:-home} ME_PORT3=4500 ME_PORT5=4500
+	case $v in
+	portmap) ME_PORT3=14500 ;;
+	prflx) ME_PORT3=14500 ME_PORT5='[0-9]*' ;;
+	symmetric) ME_PORT3='[0-9]*' ME_PORT5='[0-9]*' ;;
+	esac
+	NS_PREFIX=me$1$v$$ D=$T/$1$v ME_GW=${2:-R2} ME_FAR=${3:-5}
 	me_lab_build $v || { tap_fail "lab built"; tap_done; exit 1; }
 	mkdir -p "$D"
 	me_capture R4 to-inet "$D/r4.pcap"
