@@ -311,23 +311,30 @@ me_one_sa() {
 }
 
 # me_kiked_start NODE CONF SECRETS: kiked in NODE (KIKED), log in
-# $D/NODE/kiked.log, control socket $D/NODE/k.ctl; pid appended to ME_KIKED.
-ME_KIKED=()
+# $D/NODE/kiked.log, control socket $D/NODE/k.ctl, kiked's own pid in
+# $D/NODE/kiked.pid (the shell execs ip netns exec, which execs kiked; a
+# pid from $! would be a subshell's, lost when tap_check runs this in one).
 me_kiked_start() {
 	local d=$D/$1
 	mkdir -p "$d"
 	printf '%s\n' "$2" >"$d/k.conf"
 	printf '%s\n' "$3" >"$d/k.secrets"
 	chmod 600 "$d/k.secrets"
-	nsx "$1" "$KIKED" --conf "$d/k.conf" --secrets "$d/k.secrets" \
+	sh -c 'echo $$ >"$0"; exec "$@"' "$d/kiked.pid" ip netns exec "$NS_PREFIX-$1" \
+		"$KIKED" --conf "$d/k.conf" --secrets "$d/k.secrets" \
 		--ctl "$d/k.ctl" --foreground --debug ike=2 >"$d/kiked.log" 2>&1 &
-	ME_KIKED+=($!)
 	me_wait 10 test -S "$d/k.ctl"
 }
+# me_kiked_stop: every kiked of $D stopped (SIGTERM: it deletes its
+# IKE_SAs), waiting up to 5 s for each to exit.
 me_kiked_stop() {
-	local p
-	for p in "${ME_KIKED[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ME_KIKED=()
+	local f p
+	for f in "${D:-/nonexistent}"/*/kiked.pid; do
+		[ -f "$f" ] || continue
+		p=$(cat "$f"); rm -f "$f"
+		kill "$p" 2>/dev/null || continue
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
 }
 # me_kipsec NODE ARGS...: kipsec against NODE's kiked.
 me_kipsec() { local n=$1; shift; nsx "$n" "$KIPSEC" --ctl "$D/$n/k.ctl" "$@"; }
@@ -421,13 +428,5 @@ me_ping_lost() {
 	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$D/ping.bg" |
 		{ read -r tx rx && echo $((tx - rx)); }
 }
-# me_kiked_role_stop: stops the kikeds me_kiked_role started in $D (their
-# pids are not in ME_KIKED when tap_check ran them in a subshell).
-me_kiked_role_stop() {
-	local f
-	for f in "${D:-/nonexistent}"/*/kiked.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-		rm -f "$f"
-	done
-	sleep 0.5
-}
+# me_kiked_role_stop: the kikeds me_kiked_role started (me_kiked_stop).
+me_kiked_role_stop() { me_kiked_stop; }
