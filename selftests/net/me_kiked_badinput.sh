@@ -22,11 +22,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
 . selftests/net/me_lab.bash
-full=${KIPSEC_FULL:-0} k=${KIPSEC_VM_KERNEL:-6.1}
-if [ "$full" != 1 ] && [ "$k" = 6.1 ]; then
-	echo "1..0 # SKIP on 6.1 without KIPSEC_FULL=1 (CI budget: runs on 6.12)"
-	exit 4
-fi
+me_run_on 6.12
 command -v python3 >/dev/null || { echo "1..0 # SKIP needs python3"; exit 4; }
 me_test_init kb
 trap "me_kiked_role_stop; me_test_cleanup" EXIT

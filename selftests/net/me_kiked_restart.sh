@@ -26,11 +26,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . selftests/lib.sh
 . selftests/net/me_lab.bash
-full=${KIPSEC_FULL:-0} k=${KIPSEC_VM_KERNEL:-6.1}
-if [ "$full" != 1 ] && [ "$k" != 6.1 ]; then
-	echo "1..0 # SKIP on $k without KIPSEC_FULL=1 (CI budget: runs on 6.1)"
-	exit 4
-fi
+me_run_on 6.1
 me_test_init kr
 trap "me_kiked_role_stop; me_test_cleanup" EXIT
 me_fast_dpd 5

@@ -339,6 +339,16 @@ me_kiked_stop() {
 # me_kipsec NODE ARGS...: kipsec against NODE's kiked.
 me_kipsec() { local n=$1; shift; nsx "$n" "$KIPSEC" --ctl "$D/$n/k.ctl" "$@"; }
 
+# me_run_on KERNEL: outside make check-full (KIPSEC_FULL=1) the test is
+# skipped unless the VM runs KERNEL (the CI budget: each stock kernel runs
+# its share of the long lab tests).
+me_run_on() {
+	local k=${KIPSEC_VM_KERNEL:-6.1}
+	[ "${KIPSEC_FULL:-0}" = 1 ] || [ "$k" = "$1" ] && return 0
+	echo "1..0 # SKIP on $k without KIPSEC_FULL=1 (CI budget: runs on $1)"
+	exit 4
+}
+
 # me_test_init TAG [charon]: the prologue of a kiked lab test: the skip
 # check (strongSwan too with "charon"), modules, KIKED and KIPSEC, the
 # scratch dir T (/tmp/me_TAG.*) and the cleanup on exit.
