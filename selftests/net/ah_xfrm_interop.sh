@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 58
+# kipsec-cost: 51
 # kipsec-debug: yes
 # AH (RFC 4302) interop with Linux XFRM: netns A runs kipsec (`kipsec sa
 # add ... proto ah`, `kipsec sp add`), netns B runs XFRM (`ip xfrm`), both

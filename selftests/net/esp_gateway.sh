@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 30
+# kipsec-cost: 38
 # Site to site: h1 -- gwa (kipsec) == r == gwb (Linux XFRM) -- h2.
 # gwa protects the subnets behind it (out policy on forwarded traffic, fwd
 # policy on what it decapsulates), IPv4 (4-in-4) and IPv6 (6-in-6).  The

@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 155
+# kipsec-cost: 80
 # kipsec-debug: yes
 # Interop with Linux XFRM.  Inbound: netns B encrypts with ip xfrm (a peer
 # nobody here wrote), netns A decrypts with kipsec SAs added by

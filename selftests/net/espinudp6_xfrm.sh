@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 38
+# kipsec-cost: 46
 # ESP in UDP (RFC 3948) over IPv6 between kipsec (a) and Linux XFRM (b),
 # through a router m whose tcpdump sees the wire:
 #   a fd01::2 -- m fd01::1 | fd02::1 -- b fd02::2

@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 55
+# kipsec-cost: 63
 # SPDX-License-Identifier: GPL-2.0
 # kiked (programming kipsec) <-> strongSwan charon (Linux XFRM) with X.509
 # certificates from a test CA made by openssl: RFC 7427 signatures with

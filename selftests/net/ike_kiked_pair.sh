@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 130
+# kipsec-cost: 170
 # SPDX-License-Identifier: GPL-2.0
 # kiked <-> kiked, each programming its own kipsec (two network namespaces):
 # site-to-site tunnel 10.1.0.0/24 <-> 10.2.0.0/24, PSK, for each DH group

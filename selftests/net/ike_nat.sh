@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 85
+# kipsec-cost: 54
 # SPDX-License-Identifier: GPL-2.0
 # NAT traversal: kiked (programming kipsec) <-> strongSwan charon (Linux XFRM)
 # through an nftables masquerade NAT (random source ports) in M:

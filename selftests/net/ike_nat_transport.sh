@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 80
+# kipsec-cost: 58
 # SPDX-License-Identifier: GPL-2.0
 # Host-to-host transport mode through an nftables masquerade NAT (RFC 7296
 # 2.23.1, RFC 3948): kiked (programming kipsec) <-> strongSwan charon

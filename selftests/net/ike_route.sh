@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 125
+# kipsec-cost: 70
 # SPDX-License-Identifier: GPL-2.0
 # kiked's trap policies and DPD actions against strongSwan charon, on the
 # site-to-site layout of ike_strongswan.sh (A: kiked + kipsec, M: router,

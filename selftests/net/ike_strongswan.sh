@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 130
+# kipsec-cost: 120
 # SPDX-License-Identifier: GPL-2.0
 # kiked (programming kipsec) <-> strongSwan charon (programming Linux XFRM),
 # site-to-site tunnel 10.1.0.0/24 <-> 10.2.0.0/24 across a router namespace:

@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 65
+# kipsec-cost: 36
 # kipsec on both ends (each netns has its own SAD/SPD): transport and tunnel
 # mode with the friendly algorithm names, ping and a sha256-checked TCP
 # transfer, both SAs counting every packet, only ESP on the link.  This

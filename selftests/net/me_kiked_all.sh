@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 150
+# kipsec-cost: 100
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7: the all-kiked mediation lab.  The seed's lab
 # (selftests/net/me_lab.bash) with home-router NATs, then with plain

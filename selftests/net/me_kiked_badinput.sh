@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 55
+# kipsec-cost: 47
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7, bad input on the wire: the all-kiked lab (me_lab.bash,
 # home-router NATs, the seed's files) with an attacker R8 on the Internet

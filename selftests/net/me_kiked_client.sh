@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 33
+# kipsec-cost: 22
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7, step 2: kiked as an IKEv2 mediation client.  The seed's lab
 # (selftests/net/me_lab.bash) with home-router NATs: charon as the mediation

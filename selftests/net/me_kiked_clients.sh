@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 50
+# kipsec-cost: 60
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7, mixed lab: kiked on both gateways R2 and R6, strongSwan charon
 # as the mediation server on R4, the seed's files on all three roles

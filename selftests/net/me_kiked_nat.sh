@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 70
+# kipsec-cost: 57
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7 item 7: kiked past strongSwan on NATs that rewrite ports.  The
 # seed's lab (selftests/net/me_lab.bash), kiked on R2, R4 and R6 with the

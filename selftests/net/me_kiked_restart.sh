@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 85
+# kipsec-cost: 115
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7, restarts: the all-kiked lab (me_lab.bash, home-router NATs, the
 # seed's files on R2, R4 and R6 with DPD after 5 s instead of 60 s and

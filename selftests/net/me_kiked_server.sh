@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 36
+# kipsec-cost: 26
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7, step 1: kiked as the IKEv2 mediation server.  The seed's lab
 # (selftests/net/me_lab.bash) with home-router NATs (R3 and R5 masquerade

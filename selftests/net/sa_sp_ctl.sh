@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 55
+# kipsec-cost: 30
 # kipsec-debug: no (too many process launches for the debug kernel: sa_sp_debug.sh covers it there)
 # The control plane: kipsec sa/sp/stats and the netlink requests under them.
 # Adds, gets, lists, updates, deletes and flushes SAs and policies; every

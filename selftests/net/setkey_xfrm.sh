@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 155
+# kipsec-cost: 150
 # The seeds' manual-key setkey configurations loaded with `kipsec setkey -f`
 # on one host and the same SAs/policies given to Linux XFRM with `ip xfrm` on
 # the peer: ping crosses a router where tcpdump must see only ESP/AH with the
