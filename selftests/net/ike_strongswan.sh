@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 120
+# kipsec-cost: 150
 # SPDX-License-Identifier: GPL-2.0
 # kiked (programming kipsec) <-> strongSwan charon (programming Linux XFRM),
 # site-to-site tunnel 10.1.0.0/24 <-> 10.2.0.0/24 across a router namespace:
@@ -8,7 +8,8 @@
 #
 # For each role (kiked initiating, charon initiating): the SAs kipsec holds
 # equal those charon put into XFRM (SPI, algorithm and key), ping and a
-# checksummed TCP transfer cross the tunnel, and M sees only ESP.
+# checksummed TCP transfer cross the tunnel, and M sees only ESP; then the
+# same host-to-host in transport mode.
 set -u
 cd "$(dirname "$0")/../.."
 KIKED=$PWD/ike/kiked KIPSEC=$PWD/tools/kipsec
@@ -23,7 +24,7 @@ trap ike_cleanup EXIT
 
 ike_prereq
 FULL=0; [ "${KIPSEC_FULL:-0}" = 1 ] && FULL=1
-echo "1..$((27 + 5 * FULL))"
+echo "1..$((35 + 5 * FULL))"
 modprobe -q esp4 2>/dev/null; modprobe -q xfrm_user 2>/dev/null
 modprobe -q veth 2>/dev/null; modprobe -q dummy 2>/dev/null
 ike_routed_ns
@@ -79,6 +80,36 @@ for role in kiked charon; do
 	check_bidir "$role initiates: ping 10.1.0.1 -> 10.2.0.1 through the tunnel" tunnel_ping
 	check_bidir "$role initiates: 1 MB TCP transfer, sha256 equal" tcp_transfer
 	check "$role initiates: charon -> kipsec is only ESP on the wire (tcpdump on M)" only_esp_on_wire
+	[ $FAIL = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -15; }
+	stop_all
+done
+
+# ---- Host-to-host transport mode (no subnets: each side's IKE address),
+# each side initiating once: the SAs agree, a TCP transfer between the
+# hosts' own addresses, and a ping's 10 IPv4 packets crossing M are all ESP.
+transport_wire() {
+	ip netns exec $M timeout 20 tcpdump --immediate-mode -l -n -i m1 -c 10 \
+		'ip and not udp port 500 and not udp port 4500' >"$T/wire" 2>/dev/null &
+	local tp=$!
+	sleep 1
+	ip netns exec $A ping -q -c 5 -i 0.2 -W 1 198.51.100.2 >/dev/null 2>&1
+	wait $tp
+	[ "$(grep -c 'ESP(spi=' "$T/wire")" = 10 ] || { sed 's/^/# wire: /' "$T/wire"; return 1; }
+}
+for role in kiked charon; do
+	if [ $role = kiked ]; then
+		CHARON_SUBNETS= start_charon add type=transport
+		KIKED_SUBNETS= start_kiked start type=transport
+	else
+		KIKED_SUBNETS= start_kiked add type=transport; sleep 0.5
+		CHARON_SUBNETS= start_charon start type=transport
+	fi
+	check "transport, $role initiates: kiked installs a transport-mode CHILD_SA" \
+		eval 'wait_log "$T/kiked.log" "installed SAs" && grep -q "CHILD_SA .*: transport mode" "$T/kiked.log"'
+	check "transport, $role initiates: kipsec sa list equals charon's ip xfrm state (SPI, AEAD, key)" views_agree
+	check "transport, $role initiates: 1 MB TCP transfer 192.0.2.1 -> 198.51.100.2, sha256 equal" \
+		tcp_transfer $A 192.0.2.1 $B 198.51.100.2
+	check "transport, $role initiates: a ping's 10 packets at M are all ESP" transport_wire
 	[ $FAIL = 0 ] || { sed 's/^/# kiked: /' "$T/kiked.log" | tail -15; }
 	stop_all
 done
