@@ -70,14 +70,7 @@ run() {
 			"$(me_kipsec R2 status | grep '^ *peer: ESTABLISHED')"
 		tap_check "$v: R1 pings R7 afterwards" nsx R1 ping -c 2 -W 3 192.168.7.7
 	fi
-	{
-		for n in R2 R6; do
-			echo "kiked on $n:"
-			me_kipsec $n statusall | grep -E '^ *(peer|medsrv)[:{]' | head -8
-			grep -E 'pair .* valid|establishing|already set up|not responding|server sees|came through' \
-				"$D/$n/kiked.log" | head -12
-		done
-	} | sed 's/^/# /'
+	me_show 'pair .* valid|establishing|already set up|not responding|server sees|came through'
 	me_kiked_role_stop
 	ss_stop
 	ns_cleanup

@@ -339,6 +339,17 @@ me_kiked_stop() {
 # me_kipsec NODE ARGS...: kipsec against NODE's kiked.
 me_kipsec() { local n=$1; shift; nsx "$n" "$KIPSEC" --ctl "$D/$n/k.ctl" "$@"; }
 
+# me_show REGEX: as TAP comments, for R2 and R6 (kiked), the mediation and
+# mediated IKE_SAs from statusall and the first log lines matching REGEX.
+me_show() {
+	local n
+	for n in R2 R6; do
+		echo "kiked on $n:"
+		me_kipsec $n statusall | grep -E '^ *(peer|medsrv)[:{]' | head -12
+		grep -E "$1" "$D/$n/kiked.log" | head -12
+	done | sed 's/^/# /'
+}
+
 # me_run_on KERNEL: outside make check-full (KIPSEC_FULL=1) the test is
 # skipped unless the VM runs KERNEL (the CI budget: each stock kernel runs
 # its share of the long lab tests).
