@@ -142,6 +142,16 @@ tcp_transfer() {
 }
 
 # ---- through M's NAT (ike_nat.sh, ike_nat_transport.sh); $M's nft ruleset.
+# ike_nat_ns: the modules, the routed layout, and charon's strongswan.conf
+# for the NAT tests: NAT keepalives every 2 s, its IKE log in $T/charon.ike.log.
+ike_nat_ns() {
+	need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
+		nf_conntrack_netlink
+	ike_routed_ns
+	{ cat /etc/strongswan.conf 2>/dev/null
+	  printf 'charon {\n  keep_alive = 2s\n  filelog {\n    ike {\n      path = %s\n' "$T/charon.ike.log"
+	  printf '      default = 1\n      flush_line = yes\n    }\n  }\n}\n'; } >"$T/strongswan.conf"
+}
 nat_towards() {	# $1: M's interface whose outgoing packets are NATed, $2: how
 	ip netns exec $M nft -f - <<-EOF
 	flush ruleset

@@ -31,14 +31,7 @@ trap ike_cleanup EXIT
 
 ike_prereq nft
 echo "1..30"
-need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
-	nf_conntrack_netlink
-ike_routed_ns
-# charon's NAT keepalives every 2 s (strongswan.conf charon.keep_alive), its
-# IKE log in $T/charon.ike.log.
-{ cat /etc/strongswan.conf 2>/dev/null
-  printf 'charon {\n  keep_alive = 2s\n  filelog {\n    ike {\n      path = %s\n' "$T/charon.ike.log"
-  printf '      default = 1\n      flush_line = yes\n    }\n  }\n}\n'; } >"$T/strongswan.conf"
+ike_nat_ns
 
 # Both ends as in ike_lib.bash; kiked sends keepalives every 2 s too.
 KIKED_SETUP="keepalive=2s" KIKED_DEBUG=ike=2,knl=2,net=2

@@ -35,12 +35,7 @@ trap ike_cleanup EXIT
 
 ike_prereq nft socat
 echo "1..29"
-need_modules esp4 xfrm_user veth nf_tables nft_masq nft_chain_nat nf_nat nf_conntrack \
-	nf_conntrack_netlink
-ike_routed_ns
-{ cat /etc/strongswan.conf 2>/dev/null
-  printf 'charon {\n  keep_alive = 2s\n  filelog {\n    ike {\n      path = %s\n' "$T/charon.ike.log"
-  printf '      default = 1\n      flush_line = yes\n    }\n  }\n}\n'; } >"$T/strongswan.conf"
+ike_nat_ns
 # Host to host: no leftsubnet/rightsubnet on either side.
 KIKED_SETUP="keepalive=2s" KIKED_SUBNETS= CHARON_SUBNETS=
 
