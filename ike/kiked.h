@@ -117,6 +117,7 @@ struct ike_msg {
 	size_t raw_len;
 	uint8_t *plain;		/* decrypted SK contents (owned) */
 	size_t plain_len;
+	const char *bad;	/* why parsing failed, for the log */
 };
 
 int msg_parse_hdr(struct ike_msg *m, uint8_t *raw, size_t len);

@@ -53,16 +53,25 @@ static uint32_t get32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Parsing stops at the first fault; the reason goes to the log. */
+static int parse_fail(struct ike_msg *m, const char *why)
+{
+	m->bad = why;
+	return -1;
+}
+
 int msg_parse_hdr(struct ike_msg *m, uint8_t *raw, size_t len)
 {
 	uint32_t total;
 
 	memset(m, 0, sizeof(*m));
 	if (len < IKE_HDR_LEN)
-		return -1;
+		return parse_fail(m, "shorter than the IKE header");
 	total = get32(raw + 24);
-	if (total != len || (raw[17] & 0xf0) != IKE_VERSION)
-		return -1;
+	if (total != len)
+		return parse_fail(m, "header length differs from the datagram's");
+	if ((raw[17] & 0xf0) != IKE_VERSION)
+		return parse_fail(m, "major version not 2");
 	memcpy(m->spi_i_b, raw, 8);
 	memcpy(m->spi_r_b, raw + 8, 8);
 	memcpy(&m->spi_i, raw, 8);
@@ -93,20 +102,20 @@ int msg_parse_chain(struct ike_msg *m, uint8_t first, const uint8_t *p,
 		struct payload *pl;
 
 		if (len - off < 4)
-			return -1;
+			return parse_fail(m, "payload chain truncated");
 		plen = get16(p + off + 2);
 		if (plen < 4 || plen > len - off)
-			return -1;
+			return parse_fail(m, "payload length outside the message");
 		if (type == PL_SK) {
 			if (inner || off + plen != len)
-				return -1;
+				return parse_fail(m, "SK payload not last");
 			m->sk_off = (size_t)(p + off - m->raw);
 			m->sk_len = plen;
 			m->sk_next = p[off];
 			return 0;
 		}
 		if (m->npl >= MSG_MAX_PL)
-			return -1;
+			return parse_fail(m, "too many payloads");
 		pl = &m->pl[m->npl++];
 		pl->type = type;
 		pl->critical = p[off + 1] & 0x80;
@@ -117,7 +126,7 @@ int msg_parse_chain(struct ike_msg *m, uint8_t first, const uint8_t *p,
 	}
 	/* Trailing bytes after the last payload are malformed, except the
 	 * padding that follows the inner chain, which sk_open strips. */
-	return off == len ? 0 : -1;
+	return off == len ? 0 : parse_fail(m, "bytes after the last payload");
 }
 
 const struct payload *msg_find(const struct ike_msg *m, uint8_t type)

@@ -398,6 +398,29 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m,
 	}
 }
 
+/*
+ * Anyone can send us garbage, so a malformed datagram gets a warning
+ * (an admin chasing a broken peer needs to see it) but at most one a
+ * second; the next line counts the ones left out.
+ */
+static void log_malformed(const struct sockaddr_storage *from, size_t len,
+			  const char *why)
+{
+	static double last = -1;
+	static unsigned int skipped;
+	double t = now();
+	char a[64];
+
+	if (last >= 0 && t - last < 1) {
+		skipped++;
+		return;
+	}
+	logm(SS_NET, L_WARN, "malformed IKE message of %zu bytes from %s (%s): dropped; %u more since the last such line",
+	     len, sa_str(from, a, sizeof(a)), why ? why : "?", skipped);
+	last = t;
+	skipped = 0;
+}
+
 void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 		  const struct sockaddr_storage *to)
 {
@@ -407,8 +430,7 @@ void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 	char a[64];
 
 	if (msg_parse_hdr(&m, p, len)) {
-		logm(SS_NET, L_DBG, "malformed message from %s: dropped",
-		     sa_str(from, a, sizeof(a)));
+		log_malformed(from, len, m.bad);
 		return;
 	}
 	from_initiator = m.flags & IKE_FLAG_I;

@@ -71,6 +71,8 @@ tap_check "$v: R2: ME_ENDPOINT with port 0 dropped" logged R2 "${e}port.*\): dro
 forge $NAT2 $NAT6 40963:$EP 40967:$AUTH
 tap_check "$v: R2: check without ME_CONNECTID dropped" logged R2 "${e}no ME_CONNECTID\): dropped"
 forge $NAT2 $NAT6 40965:01020304 40963:$EP 40967:$AUTH:400
+tap_check "$v: R2: a notify chain running past the datagram dropped, the fault named" \
+	logged R2 "malformed IKE message of [0-9]+ bytes from $NAT6\[4500\] \(payload length outside the message\): dropped"
 cids=$(nsx R8 python3 "$FORGE" cids "$D/r3.pcap")
 tap_check "$v: connect IDs of the real checks read off R3's Internet side" test -n "$cids"
 for c in $cids; do forge $NAT2 $NAT6 40965:$c 40963:$EP 40967:$AUTH; done
