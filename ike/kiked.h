@@ -543,6 +543,10 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 void me_cli_timers(double t);
 /* An IKE_SA_INIT request carrying ME_CONNECTID: ends that checklist. */
 void me_cli_init_rx(const struct ike_msg *m);
+/* An ICMP error (type, code, from offender; offender's family 0 when
+ * unknown) about a datagram we sent to dst (net.c, IP_RECVERR). */
+void me_cli_icmp(const struct sockaddr_storage *dst, int type, int code,
+		 const struct sockaddr_storage *offender);
 /* The server deleted our mediation IKE_SA: register again. */
 void me_cli_deleted(struct ike_sa *sa);
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
 #include "kiked.h"
 #include "me.h"
 
@@ -120,6 +121,7 @@ static int open_sock(struct ike_sock *k, int family, uint16_t port)
 	    setsockopt(k->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		       v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof(on)) ||
 	    setsockopt(k->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+	    (!v6 && setsockopt(k->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on))) ||
 	    bind(k->fd, (struct sockaddr *)&a, ss_len(&a))) {
 		int e = errno;
 
@@ -314,6 +316,50 @@ static int recv_one(const struct ike_sock *k)
 	}
 	net_dispatch(p, (size_t)n, &from, &to);
 	return 0;
+}
+
+/*
+ * The ICMP errors our IPv4 sockets queued (IP_RECVERR): for each, the
+ * destination of the datagram it is about, the ICMP type and code and the
+ * router or host that sent it (SO_EE_OFFENDER), to me_client.c (hop count
+ * and priming, Documentation/mediation.md).  Draining the queue also clears
+ * the socket error a later recvmsg() would return.
+ */
+static void recv_errs(const struct ike_sock *k)
+{
+	for (int i = 0; i < 16; i++) {
+		union {
+			char b[CMSG_SPACE(sizeof(struct sock_extended_err) +
+					  sizeof(struct sockaddr_in)) + 64];
+			struct cmsghdr align;
+		} cb;
+		struct sockaddr_storage dst = { 0 }, off = { 0 };
+		uint8_t body[64];
+		struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
+		struct msghdr mh = {
+			.msg_name = &dst, .msg_namelen = sizeof(dst),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cb.b, .msg_controllen = sizeof(cb.b),
+		};
+
+		if (recvmsg(k->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+			const struct sockaddr_in *o;
+
+			if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR)
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP)
+				continue;
+			o = (const struct sockaddr_in *)SO_EE_OFFENDER(
+				(struct sock_extended_err *)CMSG_DATA(c));
+			if (o->sin_family == AF_INET)
+				ss_make(&off, AF_INET, &o->sin_addr, 0);
+			me_cli_icmp(&dst, ee.ee_type, ee.ee_code, &off);
+		}
+	}
 }
 
 static int decrypt(struct ike_sa *sa, struct ike_msg *m)
@@ -534,9 +580,12 @@ int net_loop(void)
 		r = poll(p, NSOCKS + 2, 100);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		for (int i = 0; r > 0 && i < NSOCKS; i++)
+		for (int i = 0; r > 0 && i < NSOCKS; i++) {
+			if (p[i].revents & POLLERR)
+				recv_errs(&socks[i]);
 			if (p[i].revents & POLLIN)
 				recv_one(&socks[i]);
+		}
 		if (r > 0 && p[NSOCKS].revents & POLLIN)
 			ctl_accept();
 		if (r > 0 && p[NSOCKS + 1].revents & POLLIN)
