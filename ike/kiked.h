@@ -584,6 +584,10 @@ int net_send_keepalive(const struct sockaddr_storage *from,
  * NAT on the way and dies before the peer (me_client.c). */
 int net_send_keepalive_hops(const struct sockaddr_storage *from,
 			    const struct sockaddr_storage *to, int hops);
+/* A one-byte datagram from an ephemeral port of from's address to `to`
+ * with TTL ttl, whose ICMP errors go to me_cli_icmp (IPv4 only). */
+int net_probe(const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, int ttl);
 void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 		  const struct sockaddr_storage *to);
 void net_timers(void);

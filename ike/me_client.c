@@ -116,7 +116,6 @@ struct me_list {
 	bool recovered, holder, primed;
 	/* Priming (above): state, full-TTL checks from prime_at. */
 	int prime;
-	bool prime_seen;
 	double prime_at;
 	double checks_at, phase_at, ka_at, again_at;
 	/* What the checks revealed: a check or response from the peer came
@@ -1037,23 +1036,15 @@ static void probe_tick(double t)
 		}
 		s->got = false;
 		s->at = t + ME_PROBE_RTO;
-		net_send_keepalive_hops(&s->base, &s->server, ++s->ttl);
+		if (net_probe(&s->base, &s->server, ++s->ttl))
+			probe_done(s, "cannot probe");
 	}
-}
-
-static bool pair_to(const struct me_list *l, const struct sockaddr_storage *remote)
-{
-	for (int i = 0; i < l->npairs; i++)
-		if (me_addr_eq(&l->pairs[i].remote, remote, true))
-			return true;
-	return false;
 }
 
 void me_cli_icmp(const struct sockaddr_storage *dst, int type, int code,
 		 const struct sockaddr_storage *offender)
 {
 	bool exceeded = type == 11;	/* ICMP time exceeded */
-	char a[64], b[64];
 
 	for (int i = 0; i < ME_LISTS; i++) {
 		struct me_srflx *s = &srflx[i];
@@ -1071,20 +1062,6 @@ void me_cli_icmp(const struct sockaddr_storage *dst, int type, int code,
 			s->beyond = s->hops > 0;
 			probe_done(s, "time exceeded from a public address");
 		}
-	}
-	for (int i = 0; i < ME_LISTS; i++) {
-		struct me_list *l = &lists[i];
-
-		if (!l->used || l->prime != ME_PR_WAIT || l->prime_seen || !pair_to(l, dst))
-			continue;
-		l->prime_seen = true;
-		if (exceeded && offender->ss_family && !me_addr_eq(offender, dst, false))
-			logm(SS_IKE, L_INFO, "conn %s: the priming copy to %s died at %s, before the peer's NAT",
-			     l->conn->name, sa_str(dst, a, sizeof(a)),
-			     sa_str(offender, b, sizeof(b)));
-		else
-			logm(SS_IKE, L_WARN, "conn %s: the priming copy to %s reached the peer's NAT (ICMP type %d code %d): it may hold a stray entry now, the recovery handles that",
-			     l->conn->name, sa_str(dst, a, sizeof(a)), type, code);
 	}
 }
 

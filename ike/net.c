@@ -121,7 +121,6 @@ static int open_sock(struct ike_sock *k, int family, uint16_t port)
 	    setsockopt(k->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		       v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof(on)) ||
 	    setsockopt(k->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
-	    (!v6 && setsockopt(k->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on))) ||
 	    bind(k->fd, (struct sockaddr *)&a, ss_len(&a))) {
 		int e = errno;
 
@@ -319,7 +318,48 @@ static int recv_one(const struct ike_sock *k)
 }
 
 /*
- * The ICMP errors our IPv4 sockets queued (IP_RECVERR): for each, the
+ * The hop-count probe's socket (me_client.c): IPv4 UDP from an ephemeral
+ * port with IP_RECVERR.  Not the NAT-T socket: the kernel hands ICMP
+ * errors for a UDP encapsulation socket to the tunnel, never to its error
+ * queue.  Opened at the first probe.
+ */
+static struct ike_sock probe = { .fd = -1 };
+
+int net_probe(const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, int ttl)
+{
+	static const uint8_t ka = 0xff;
+	struct sockaddr_storage a = *from;
+	int on = 1;
+	char b[64];
+
+	if (to->ss_family != AF_INET || from->ss_family != AF_INET)
+		return -1;
+	if (probe.fd < 0) {
+		ss_set_port(&a, 0);
+		probe.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (probe.fd < 0 ||
+		    setsockopt(probe.fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) ||
+		    bind(probe.fd, (struct sockaddr *)&a, ss_len(&a))) {
+			logm(SS_NET, L_WARN, "hop-count probe socket: %s", strerror(errno));
+			if (probe.fd >= 0)
+				close(probe.fd);
+			probe.fd = -1;
+			return -1;
+		}
+	}
+	set_hops(probe.fd, AF_INET, ttl);
+	if (sendto(probe.fd, &ka, 1, 0, (const struct sockaddr *)to, ss_len(to)) < 0 &&
+	    errno != EHOSTUNREACH && errno != ECONNREFUSED) {
+		logm(SS_NET, L_WARN, "hop-count probe to %s: %s",
+		     sa_str(to, b, sizeof(b)), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The ICMP errors a socket queued (IP_RECVERR): for each, the
  * destination of the datagram it is about, the ICMP type and code and the
  * router or host that sent it (SO_EE_OFFENDER), to me_client.c (hop count
  * and priming, Documentation/mediation.md).  Draining the queue also clears
@@ -569,23 +609,23 @@ extern volatile int g_stop;
 int net_loop(void)
 {
 	while (!g_stop) {
-		struct pollfd p[NSOCKS + 2] = {
+		struct pollfd p[NSOCKS + 3] = {
 			[NSOCKS] = { .fd = ctl_fd(), .events = POLLIN },
 			[NSOCKS + 1] = { .fd = knl_event_fd(), .events = POLLIN },
+			[NSOCKS + 2] = { .fd = probe.fd, .events = 0 },
 		};
 		int r;
 
 		for (int i = 0; i < NSOCKS; i++)
 			p[i] = (struct pollfd){ .fd = socks[i].fd, .events = POLLIN };
-		r = poll(p, NSOCKS + 2, 100);
+		r = poll(p, NSOCKS + 3, 100);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		for (int i = 0; r > 0 && i < NSOCKS; i++) {
-			if (p[i].revents & POLLERR)
-				recv_errs(&socks[i]);
+		for (int i = 0; r > 0 && i < NSOCKS; i++)
 			if (p[i].revents & POLLIN)
 				recv_one(&socks[i]);
-		}
+		if (r > 0 && p[NSOCKS + 2].revents & POLLERR)
+			recv_errs(&probe);
 		if (r > 0 && p[NSOCKS].revents & POLLIN)
 			ctl_accept();
 		if (r > 0 && p[NSOCKS + 1].revents & POLLIN)
