@@ -1,5 +1,5 @@
 #!/bin/bash
-# kipsec-cost: 45
+# kipsec-cost: 35
 # SPDX-License-Identifier: GPL-2.0
 # Issue 7 item 6: priming with a learnt hop count.  The seed's lab
 # (selftests/net/me_lab.bash) with a router between the NATs (ME_ROUTED=1:
