@@ -79,9 +79,10 @@ enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
 /*
  * Priming (issue 7 item 6, Documentation/mediation.md "Priming"): once the
  * mediation IKE_SA is up behind a NAT we learn how many hops away our NAT
- * is: NAT keepalives towards the server with TTL 1, 2, ... (one at a time,
- * the next when the ICMP time-exceeded of the last came back, at most
- * ME_PROBE_MAX), our NAT being the last router with a private address; a
+ * is: one-byte datagrams towards the server with TTL 1, 2, ... (net_probe:
+ * from an ephemeral port, as the NAT-T socket never sees its ICMP errors;
+ * one at a time, the next when the ICMP time-exceeded of the last came back,
+ * at most ME_PROBE_MAX), our NAT being the last router with a private address; a
  * public router answering the next TTL means the NAT's outside is not the
  * server's segment (the real Internet).  Then, before the first full-TTL
  * check, each pair towards a server-reflexive endpoint gets a keepalive with
@@ -870,7 +871,7 @@ static int nat_hops(const struct me_list *l)
 }
 
 /* The holder's pairs towards the peer's NAT: one check, or keepalives that
- * refresh our NAT's mapping and die at it (one hop). */
+ * refresh our NAT's mapping and die at it (nat_hops). */
 static void hold_send(struct me_list *l, bool check)
 {
 	for (int i = 0; i < l->npairs; i++) {
