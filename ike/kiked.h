@@ -544,6 +544,10 @@ void me_check_rx(struct ike_msg *m, const struct sockaddr_storage *from,
 void me_cli_timers(double t);
 /* An IKE_SA_INIT request carrying ME_CONNECTID: ends that checklist. */
 void me_cli_init_rx(const struct ike_msg *m);
+/* An ICMP error (type, code, from offender; offender's family 0 when
+ * unknown) about a datagram we sent to dst (net.c, IP_RECVERR). */
+void me_cli_icmp(const struct sockaddr_storage *dst, int type, int code,
+		 const struct sockaddr_storage *offender);
 /* The server deleted our mediation IKE_SA: register again. */
 void me_cli_deleted(struct ike_sa *sa);
 
@@ -581,6 +585,10 @@ int net_send_keepalive(const struct sockaddr_storage *from,
  * NAT on the way and dies before the peer (me_client.c). */
 int net_send_keepalive_hops(const struct sockaddr_storage *from,
 			    const struct sockaddr_storage *to, int hops);
+/* A one-byte datagram from an ephemeral port of from's address to `to`
+ * with TTL ttl, whose ICMP errors go to me_cli_icmp (IPv4 only). */
+int net_probe(const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, int ttl);
 void net_dispatch(uint8_t *p, size_t len, const struct sockaddr_storage *from,
 		  const struct sockaddr_storage *to);
 void net_timers(void);

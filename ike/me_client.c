@@ -76,6 +76,26 @@ enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
 /* How long the ME_CONNECT initiator waits for the peer's own mediated
  * IKE_SA when the peer also sent ME_CONNECT (s). */
 #define ME_DEFER	5.0
+/*
+ * Priming (issue 7 item 6, Documentation/mediation.md "Priming"): once the
+ * mediation IKE_SA is up behind a NAT we learn how many hops away our NAT
+ * is: one-byte datagrams towards the server with TTL 1, 2, ... (net_probe:
+ * from an ephemeral port, as the NAT-T socket never sees its ICMP errors;
+ * one at a time, the next when the ICMP time-exceeded of the last came back,
+ * at most ME_PROBE_MAX), our NAT being the last router with a private address; a
+ * public router answering the next TTL means the NAT's outside is not the
+ * server's segment (the real Internet).  Then, before the first full-TTL
+ * check, each pair towards a server-reflexive endpoint gets a keepalive with
+ * TTL hops + 1: it opens our NAT's mapping and dies at that router, before
+ * the peer's NAT; full-TTL checks follow ME_PRIME_WAIT later, when the
+ * peer has primed its own.  The checks wait up to ME_PROBE_WAIT for a
+ * probe still running.
+ */
+#define ME_PROBE_MAX	8
+#define ME_PROBE_RTO	0.5
+#define ME_PROBE_WAIT	2.5
+#define ME_PRIME_WAIT	1.0
+enum { ME_PR_UNDECIDED, ME_PR_WAIT, ME_PR_DONE };
 
 struct me_list {
 	bool used, initiator, checking;
@@ -95,6 +115,9 @@ struct me_list {
 	/* Recovery (above): phase since phase_at, once per list. */
 	int phase;
 	bool recovered, holder, primed;
+	/* Priming (above): state, full-TTL checks from prime_at. */
+	int prime;
+	double prime_at;
 	double checks_at, phase_at, ka_at, again_at;
 	/* What the checks revealed: a check or response from the peer came
 	 * through; our mapping as the peer saw it (a response's endpoint). */
@@ -116,10 +139,16 @@ static struct {
 	double at;
 } rereg[ME_LISTS];
 
-/* Per mediation conn: the server-reflexive endpoint it reported. */
-static struct {
+/* Per mediation conn: the server-reflexive endpoint it reported, and the
+ * hop count to our NAT learnt towards the server (priming, above): hops
+ * (0: unknown), beyond (a public router answered past it), the probe's
+ * TTL, whether its ICMP came (got), done, the next step's time. */
+static struct me_srflx {
 	const struct conn *conn;
-	struct sockaddr_storage srflx, base;
+	struct sockaddr_storage srflx, base, server;
+	int hops, ttl;
+	bool beyond, got, done;
+	double at;
 } srflx[ME_LISTS];
 
 static struct conn *conn_named(const char *name)
@@ -237,6 +266,12 @@ int me_cli_established(struct ike_sa *sa, struct ike_msg *m)
 			srflx[slot].conn = sa->conn;
 			srflx[slot].srflx = info.ep[0].addr;
 			srflx[slot].base = sa->local;
+			srflx[slot].server = sa->peer;
+			srflx[slot].hops = srflx[slot].ttl = 0;
+			srflx[slot].beyond = srflx[slot].got = false;
+			/* Behind a NAT only. */
+			srflx[slot].done = me_addr_eq(&srflx[slot].srflx, &sa->local, true);
+			srflx[slot].at = now();
 		}
 		logm(SS_IKE, L_INFO, "conn %s: the server sees us as %s (server-reflexive endpoint)",
 		     sa->conn->name, sa_str(&info.ep[0].addr, a, sizeof(a)));
@@ -818,8 +853,25 @@ static void restart_checks(struct me_list *l, double t)
 	logm(SS_IKE, L_INFO, "conn %s: checking the endpoint pairs again", l->conn->name);
 }
 
+/* The probe's result for the mediation conn of l's conn, or NULL. */
+static struct me_srflx *srflx_of(const struct me_list *l)
+{
+	for (int i = 0; i < ME_LISTS; i++)
+		if (srflx[i].conn && !strcmp(srflx[i].conn->name, l->conn->mediated_by))
+			return &srflx[i];
+	return NULL;
+}
+
+/* Hops to our NAT: learnt, else 1 (the NAT is the first hop). */
+static int nat_hops(const struct me_list *l)
+{
+	const struct me_srflx *s = srflx_of(l);
+
+	return s && s->hops ? s->hops : 1;
+}
+
 /* The holder's pairs towards the peer's NAT: one check, or keepalives that
- * refresh our NAT's mapping and die at it (one hop). */
+ * refresh our NAT's mapping and die at it (nat_hops). */
 static void hold_send(struct me_list *l, bool check)
 {
 	for (int i = 0; i < l->npairs; i++) {
@@ -830,7 +882,7 @@ static void hold_send(struct me_list *l, bool check)
 		if (check)
 			check_request(l, p);
 		else
-			net_send_keepalive_hops(&p->local, &p->remote, 1);
+			net_send_keepalive_hops(&p->local, &p->remote, nat_hops(l));
 	}
 }
 
@@ -876,8 +928,8 @@ static void recover_tick(struct me_list *l, double t)
 		l->phase_at = t;
 		l->ka_at = t + ME_HOLD_KA;
 		if (l->holder) {
-			logm(SS_IKE, L_INFO, "conn %s: opening our NAT's mapping towards the peer and holding it (keepalives with TTL 1)",
-			     l->conn->name);
+			logm(SS_IKE, L_INFO, "conn %s: opening our NAT's mapping towards the peer and holding it (keepalives with TTL %d)",
+			     l->conn->name, nat_hops(l));
 			hold_send(l, true);
 		}
 		return;
@@ -939,9 +991,119 @@ static void rereg_timers(double t)
 	}
 }
 
+/* ---- hop count and priming (above) ---- */
+/* Not globally routable: RFC 1918, RFC 6598 (100.64/10), link-local, ULA. */
+static bool private_addr(const struct sockaddr_storage *a)
+{
+	size_t n;
+	const uint8_t *p = ss_addr(a, &n);
+
+	if (n == 16)
+		return (p[0] & 0xfe) == 0xfc || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80);
+	return n == 4 && (p[0] == 10 || (p[0] == 172 && (p[1] & 0xf0) == 16) ||
+			  (p[0] == 192 && p[1] == 168) ||
+			  (p[0] == 100 && (p[1] & 0xc0) == 64) ||
+			  (p[0] == 169 && p[1] == 254));
+}
+
+static void probe_done(struct me_srflx *s, const char *why)
+{
+	char a[64];
+
+	s->done = true;
+	if (s->hops && s->beyond)
+		logm(SS_IKE, L_INFO, "conn %s: our NAT is %d hop(s) away, a router beyond it (%s): checks towards a NAT are primed with TTL %d",
+		     s->conn->name, s->hops, why, s->hops + 1);
+	else
+		logm(SS_IKE, L_INFO, "conn %s: our NAT is %d hop(s) away%s, no router seen between it and the server %s (%s): no priming (the NATs may be adjacent)",
+		     s->conn->name, s->hops ? s->hops : 1, s->hops ? "" : " (assumed)",
+		     sa_str(&s->server, a, sizeof(a)), why);
+}
+
+static void probe_tick(double t)
+{
+	for (int i = 0; i < ME_LISTS; i++) {
+		struct me_srflx *s = &srflx[i];
+
+		if (!s->conn || s->done || t < s->at)
+			continue;
+		if (s->ttl && !s->got) {
+			probe_done(s, "no ICMP for the last TTL");
+			continue;
+		}
+		if (s->ttl >= ME_PROBE_MAX) {
+			probe_done(s, "TTL limit");
+			continue;
+		}
+		s->got = false;
+		s->at = t + ME_PROBE_RTO;
+		if (net_probe(&s->base, &s->server, ++s->ttl))
+			probe_done(s, "cannot probe");
+	}
+}
+
+void me_cli_icmp(const struct sockaddr_storage *dst, int type, int code,
+		 const struct sockaddr_storage *offender)
+{
+	bool exceeded = type == 11;	/* ICMP time exceeded */
+
+	for (int i = 0; i < ME_LISTS; i++) {
+		struct me_srflx *s = &srflx[i];
+
+		if (!s->conn || s->done || !s->ttl || s->got ||
+		    !me_addr_eq(dst, &s->server, true))
+			continue;
+		if (!exceeded || !offender->ss_family) {
+			probe_done(s, "ICMP other than time exceeded");
+		} else if (private_addr(offender)) {
+			s->hops = s->ttl;
+			s->got = true;
+			s->at = 0;
+		} else {
+			s->beyond = s->hops > 0;
+			probe_done(s, "time exceeded from a public address");
+		}
+	}
+}
+
+/* Whether full-TTL checks may go: after the probe (up to ME_PROBE_WAIT)
+ * and, with a router beyond our NAT, ME_PRIME_WAIT after the priming. */
+static bool prime_ready(struct me_list *l, double t)
+{
+	const struct me_srflx *s = srflx_of(l);
+	char a[64];
+
+	if (l->prime == ME_PR_DONE)
+		return true;
+	if (l->prime == ME_PR_WAIT) {
+		if (t < l->prime_at)
+			return false;
+		l->prime = ME_PR_DONE;
+		return true;
+	}
+	if (s && !s->done && t - l->checks_at < ME_PROBE_WAIT)
+		return false;
+	l->prime = ME_PR_DONE;
+	if (!s || !s->done || !s->beyond)
+		return true;
+	for (int i = 0; i < l->npairs; i++) {
+		const struct me_pair *p = &l->pairs[i];
+
+		if (p->remote_type != ME_EP_SERVER_REFLEXIVE)
+			continue;
+		logm(SS_IKE, L_INFO, "conn %s: priming our NAT's mapping towards %s with TTL %d",
+		     l->conn->name, sa_str(&p->remote, a, sizeof(a)), s->hops + 1);
+		net_send_keepalive_hops(&p->local, &p->remote, s->hops + 1);
+		l->prime = ME_PR_WAIT;
+	}
+	l->prime_at = t + ME_PRIME_WAIT;
+	return l->prime == ME_PR_DONE;
+}
+
 void me_cli_timers(double t)
 {
 	rereg_timers(t);
+	probe_tick(t);
 	for (int i = 0; i < ME_LISTS; i++) {
 		struct me_list *l = &lists[i];
 		bool busy = false, waiting;
@@ -954,6 +1116,8 @@ void me_cli_timers(double t)
 			recover_tick(l, t);
 			continue;
 		}
+		if (!prime_ready(l, t))
+			continue;
 		for (int j = 0; j < l->npairs; j++) {
 			struct me_pair *p = &l->pairs[j];
 

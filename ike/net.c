@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
 #include "kiked.h"
 #include "me.h"
 
@@ -316,6 +317,91 @@ static int recv_one(const struct ike_sock *k)
 	return 0;
 }
 
+/*
+ * The hop-count probe's socket (me_client.c): IPv4 UDP from an ephemeral
+ * port with IP_RECVERR.  Not the NAT-T socket: the kernel hands ICMP
+ * errors for a UDP encapsulation socket to the tunnel, never to its error
+ * queue.  Opened at the first probe.
+ */
+static struct ike_sock probe = { .fd = -1 };
+
+int net_probe(const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, int ttl)
+{
+	static const uint8_t ka = 0xff;
+	struct sockaddr_storage a = *from;
+	int on = 1;
+	char b[64];
+
+	if (to->ss_family != AF_INET || from->ss_family != AF_INET)
+		return -1;
+	if (probe.fd < 0) {
+		ss_set_port(&a, 0);
+		probe.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (probe.fd < 0 ||
+		    setsockopt(probe.fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) ||
+		    bind(probe.fd, (struct sockaddr *)&a, ss_len(&a))) {
+			logm(SS_NET, L_WARN, "hop-count probe socket: %s", strerror(errno));
+			if (probe.fd >= 0)
+				close(probe.fd);
+			probe.fd = -1;
+			return -1;
+		}
+	}
+	set_hops(probe.fd, AF_INET, ttl);
+	if (sendto(probe.fd, &ka, 1, 0, (const struct sockaddr *)to, ss_len(to)) < 0 &&
+	    errno != EHOSTUNREACH && errno != ECONNREFUSED) {
+		logm(SS_NET, L_WARN, "hop-count probe to %s: %s",
+		     sa_str(to, b, sizeof(b)), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The ICMP errors a socket queued (IP_RECVERR): for each, the
+ * destination of the datagram it is about, the ICMP type and code and the
+ * router or host that sent it (SO_EE_OFFENDER), to me_client.c (hop count
+ * and priming, Documentation/mediation.md).  Draining the queue also clears
+ * the socket error a later recvmsg() would return.
+ */
+static void recv_errs(const struct ike_sock *k)
+{
+	for (int i = 0; i < 16; i++) {
+		union {
+			char b[CMSG_SPACE(sizeof(struct sock_extended_err) +
+					  sizeof(struct sockaddr_in)) + 64];
+			struct cmsghdr align;
+		} cb;
+		struct sockaddr_storage dst = { 0 }, off = { 0 };
+		uint8_t body[64];
+		struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
+		struct msghdr mh = {
+			.msg_name = &dst, .msg_namelen = sizeof(dst),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cb.b, .msg_controllen = sizeof(cb.b),
+		};
+
+		if (recvmsg(k->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+			const struct sockaddr_in *o;
+
+			if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR)
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP)
+				continue;
+			o = (const struct sockaddr_in *)SO_EE_OFFENDER(
+				(struct sock_extended_err *)CMSG_DATA(c));
+			if (o->sin_family == AF_INET)
+				ss_make(&off, AF_INET, &o->sin_addr, 0);
+			me_cli_icmp(&dst, ee.ee_type, ee.ee_code, &off);
+		}
+	}
+}
+
 static int decrypt(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct sk_keys k;
@@ -545,20 +631,23 @@ extern volatile int g_stop;
 int net_loop(void)
 {
 	while (!g_stop) {
-		struct pollfd p[NSOCKS + 2] = {
+		struct pollfd p[NSOCKS + 3] = {
 			[NSOCKS] = { .fd = ctl_fd(), .events = POLLIN },
 			[NSOCKS + 1] = { .fd = knl_event_fd(), .events = POLLIN },
+			[NSOCKS + 2] = { .fd = probe.fd, .events = 0 },
 		};
 		int r;
 
 		for (int i = 0; i < NSOCKS; i++)
 			p[i] = (struct pollfd){ .fd = socks[i].fd, .events = POLLIN };
-		r = poll(p, NSOCKS + 2, 100);
+		r = poll(p, NSOCKS + 3, 100);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		for (int i = 0; r > 0 && i < NSOCKS; i++)
 			if (p[i].revents & POLLIN)
 				recv_one(&socks[i]);
+		if (r > 0 && p[NSOCKS + 2].revents & POLLERR)
+			recv_errs(&probe);
 		if (r > 0 && p[NSOCKS].revents & POLLIN)
 			ctl_accept();
 		if (r > 0 && p[NSOCKS + 1].revents & POLLIN)

@@ -32,15 +32,35 @@ me_lab_build() {
 	link_ns R5 $ME_INET.5/24 inet ""
 	link_ns R6 10.0.0.6/24 R5 10.0.0.5/24
 	link_ns R6 192.168.7.6/24 R7 192.168.7.7/24
-	nsx inet ip link add br0 type bridge
-	for r in R3 R4 R5; do nsx inet ip link set "to-$r" master br0; done
-	nsx inet ip link set br0 up
+	if [ "${ME_ROUTED:-0}" = 1 ]; then
+		me_inet_router
+	else
+		nsx inet ip link add br0 type bridge
+		for r in R3 R4 R5; do nsx inet ip link set "to-$r" master br0; done
+		nsx inet ip link set br0 up
+	fi
 	nsx R1 ip route add default via 192.168.1.2
 	nsx R2 ip route add default via 10.0.0.3
 	nsx R6 ip route add default via 10.0.0.5
 	nsx R7 ip route add default via 192.168.7.6
 	for r in R2 R3 R5 R6; do nsx $r sysctl -qw net.ipv4.ip_forward=1; done
 	me_nat R3 to-R2 "$variant" && me_nat R5 to-R6 "$variant"
+}
+
+# ME_ROUTED=1 me_lab_build ...: [inet] is a router instead of the bridge,
+# 203.0.113.1 (RFC 5737) on each of its links to R3, R4 and R5, which keep
+# their addresses and reach 198.51.100.0/24 through it: one hop between
+# the NATs, as on the real Internet (kiked primes its holes there).
+me_inet_router() {
+	local r
+	nsx inet sysctl -qw net.ipv4.ip_forward=1
+	for r in 3 4 5; do
+		nsx inet ip addr add 203.0.113.1/32 dev to-R$r
+		nsx inet ip route add $ME_INET.$r/32 dev to-R$r
+		nsx R$r ip route del $ME_INET.0/24 dev to-inet
+		nsx R$r ip route add 203.0.113.1/32 dev to-inet
+		nsx R$r ip route add $ME_INET.0/24 via 203.0.113.1 dev to-inet
+	done
 }
 
 # me_nat NS LAN_IF VARIANT: NS masquerades 10.0.0.0/24 from LAN_IF out of
