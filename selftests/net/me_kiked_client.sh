@@ -38,7 +38,18 @@ kiked_direct() {
 # lan N: gateway N's LAN.
 lan() { [ "$1" = 2 ] && echo 192.168.1.0/24 || echo 192.168.7.0/24; }
 
-# run FLAVOUR TIMEOUT [KIKED_NODE]: charon on R4 and on the other gateway.
+# stray: when kiked holds because charon did not, a stray entry at charon's
+# NAT for its own port 4500 that outlives the hold by 15 s (conntrack -I, as
+# a late check from kiked would leave): charon's checks after the new
+# ME_CONNECT leave that NAT on another port and never reach kiked.
+stray() {
+	tap_check "$v: stray entry $ME_INET.$kn:4500 -> $ME_INET.$cn:4500 put at R$cn while kiked holds" eval \
+		'me_wait 200 grep -q "we hold ours" "$D/$K/kiked.log" &&
+		nsx R$cn conntrack -I -p udp -s $ME_INET.$kn -d $ME_INET.$cn --sport 4500 --dport 4500 -t 60 2>/dev/null'
+}
+
+# run FLAVOUR TIMEOUT [KIKED_NODE [stray]]: charon on R4 and on the other
+# gateway.
 run() {
 	local failed=$TAP_FAILED
 	roles "${3:-R2}" "$([ "${3:-R2}" = R2 ] && echo R6 || echo R2)"
@@ -51,11 +62,14 @@ run() {
 		me_wait 60 grep -q "SERVER_REFLEXIVE ME_ENDPOINT $ME_INET\.$kn\[4500\]" "$D/R4/full.log"
 	tap_check "$v: kiked learnt its server-reflexive endpoint" \
 		grep -q "the server sees us as $ME_INET\.$kn\[4500\]" "$D/$K/kiked.log"
+	[ "${4:-}" = stray ] && stray
 	me_direct_checks "$v" tap_check "$2"
 	tap_check "$v: kiked's statusall on $K: peer ESTABLISHED 10.0.0.$k[4500]...198.51.100.$cn[4500], CHILD_SA INSTALLED" \
 		kiked_direct
 	# kiked on R6 is not the holder (R2's endpoint sorts first): it holds
 	# when charon leaves its checks after the hold unanswered.
+	[ "${4:-}" = stray ] && tap_check "$v: charon's checks after the new ME_CONNECT lost, kiked held again and asked once more" \
+		grep -q "none of the peer's checks came through.*(2 of 2)" "$D/$K/kiked.log"
 	[ "$1" = bare ] && tap_check "$v: kiked rescued it: held its NAT's mapping, then a new ME_CONNECT whose checks charon sent first" \
 		eval 'grep -q "opening our NAT.s mapping towards the peer and holding it\|the peer does not hold its mapping" "$D/$K/kiked.log" &&
 			grep -q "the peer did not check again after the hold: a new ME_CONNECT" "$D/$K/kiked.log"'
