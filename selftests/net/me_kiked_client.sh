@@ -39,13 +39,15 @@ kiked_direct() {
 lan() { [ "$1" = 2 ] && echo 192.168.1.0/24 || echo 192.168.7.0/24; }
 
 # stray: when kiked holds because charon did not, a stray entry at charon's
-# NAT for its own port 4500 that outlives the hold by 15 s (conntrack -I, as
-# a late check from kiked would leave): charon's checks after the new
-# ME_CONNECT leave that NAT on another port and never reach kiked.
+# NAT for its own port 4500 that outlives the hold by 15 s (as a late check
+# from kiked would leave; kiked's checks before the hold left one there
+# already: its timeout is set, else it is made): charon's checks after the
+# new ME_CONNECT leave that NAT on another port and never reach kiked.
 stray() {
+	local ct="-p udp -s $ME_INET.$kn -d $ME_INET.$cn --sport 4500 --dport 4500"
 	tap_check "$v: stray entry $ME_INET.$kn:4500 -> $ME_INET.$cn:4500 put at R$cn while kiked holds" eval \
 		'me_wait 200 grep -q "we hold ours" "$D/$K/kiked.log" &&
-		nsx R$cn conntrack -I -p udp -s $ME_INET.$kn -d $ME_INET.$cn --sport 4500 --dport 4500 -t 60 2>/dev/null'
+		{ nsx R$cn conntrack -I $ct -t 60 || nsx R$cn conntrack -U $ct -t 60; } 2>/dev/null'
 }
 
 # run FLAVOUR TIMEOUT [KIKED_NODE [stray]]: charon on R4 and on the other
