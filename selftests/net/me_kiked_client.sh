@@ -53,7 +53,7 @@ stray() {
 # run FLAVOUR TIMEOUT [KIKED_NODE [stray]]: charon on R4 and on the other
 # gateway.
 run() {
-	local failed=$TAP_FAILED
+	local failed=$TAP_FAILED moved
 	roles "${3:-R2}" "$([ "${3:-R2}" = R2 ] && echo R6 || echo R2)"
 	me_lab_up kc$k $C $kn "$1"
 	tap_check "$v: charon started on R4 (mediation server)" ss_start R4 "$srv_conf" "$srv_secrets"
@@ -70,8 +70,12 @@ run() {
 		kiked_direct
 	# kiked on R6 is not the holder (R2's endpoint sorts first): it holds
 	# when charon leaves its checks after the hold unanswered.
-	[ "${4:-}" = stray ] && tap_check "$v: charon's checks after the new ME_CONNECT lost, kiked held again and asked once more" \
-		grep -q "none of the peer's checks came through.*(2 of 2)" "$D/$K/kiked.log"
+	if [ "${4:-}" = stray ]; then
+		moved=$(pcap_count R$cn "$D/r3.pcap" "src host $ME_INET.$cn and dst host $ME_INET.$kn and udp dst port 4500 and not udp src port 4500")
+		tap_check "$v: charon's checks left R$cn on another port than 4500 ($moved packets)" test "$moved" -gt 0
+		tap_check "$v: charon's checks after the new ME_CONNECT lost, kiked held again and asked once more" \
+			grep -q "none of the peer's checks came through.*(2 of 2)" "$D/$K/kiked.log"
+	fi
 	[ "$1" = bare ] && tap_check "$v: kiked rescued it: held its NAT's mapping, then a new ME_CONNECT whose checks charon sent first" \
 		eval 'grep -q "opening our NAT.s mapping towards the peer and holding it\|the peer does not hold its mapping" "$D/$K/kiked.log" &&
 			grep -q "the peer did not check again after the hold: a new ME_CONNECT" "$D/$K/kiked.log"'
