@@ -52,6 +52,13 @@
  * not the holder and our checks after the hold get no answer within
  * ME_REMEDIATE, the peer did not hold (charon): we hold instead, our checks
  * having opened our mapping, and remediate after the hold as above.
+ * When none of the peer's checks came through after a remediation either
+ * (its NAT moved its port: a stray entry our checks left there was still
+ * alive, or the peer was slower than ME_PRIMED_WAIT), we hold again and
+ * remediate once more, ME_REHOLD_AFTER after its answer: by the second
+ * ME_CONNECT the peer's checks of the first (36 s of retransmissions from
+ * its answer, charon) and their moved mapping at its NAT (30 s more) are
+ * gone.  ME_REMEDIATIONS new ME_CONNECTs at most, then finish() says so.
  */
 #define ME_RECOVER_AFTER	8.0
 #define ME_QUIET		75.0
@@ -60,6 +67,8 @@
 #define ME_HOLD_MAX		40.0	/* the holder's wait for the peer after ME_HOLD */
 #define ME_REMEDIATE		5.0
 #define ME_PRIMED_WAIT		15.0
+#define ME_REHOLD_AFTER		35.0	/* + ME_HOLD + ME_REMEDIATE > 36 + 30 */
+#define ME_REMEDIATIONS		2
 
 enum { ME_PH_CHECK, ME_PH_QUIET, ME_PH_HOLD };
 /*
@@ -113,7 +122,7 @@ struct me_list {
 	int trig[ME_MAX_PAIRS];
 	double next_at, valid_at, started;
 	/* Recovery (above): phase since phase_at, once per list. */
-	int phase;
+	int phase, remediations;
 	bool recovered, holder, primed;
 	/* Priming (above): state, full-TTL checks from prime_at. */
 	int prime;
@@ -756,7 +765,7 @@ static void finish(struct me_list *l)
 	if (!best && !l->initiator)
 		return;
 	if (!best) {
-		char tried[512] = "", srv[64] = "?";
+		char tried[512] = "", srv[64] = "?", why[160] = "";
 		size_t o = 0;
 
 		for (int i = 0; i < l->npairs && o < sizeof(tried); i++)
@@ -767,10 +776,13 @@ static void finish(struct me_list *l)
 		for (int i = 0; i < l->nours; i++)
 			if (l->ours[i].type == ME_EP_SERVER_REFLEXIVE)
 				sa_str(&l->ours[i].addr, srv, sizeof(srv));
+		if (l->primed)
+			snprintf(why, sizeof(why), ", also after a silent period for stray NAT entries to expire and %d new ME_CONNECTs with our NAT's mapping held",
+				 l->remediations);
+		else if (l->recovered)
+			snprintf(why, sizeof(why), ", also after a silent period for stray NAT entries to expire");
 		logm(SS_IKE, L_ERR, "conn %s: connectivity checks with '%s' failed: no answer on any endpoint pair (tried %s)%s; the server saw us as %s, the peer's checks never reached us: a NAT on the way changed the port or dropped them; the NATs must preserve the source port or map endpoint-independently (Documentation/mediation.md)",
-		     l->conn->name, peerid(l->conn), tried,
-		     l->recovered ? ", also after a silent period for stray NAT entries to expire" : "",
-		     srv);
+		     l->conn->name, peerid(l->conn), tried, why, srv);
 		l->used = false;
 		return;
 	}
@@ -904,8 +916,25 @@ static bool remediate(struct me_list *l)
 		if (lists[i].used && lists[i].conn == l->conn && lists[i].recovered)
 			lists[i].used = false;
 	n = connect_new(l->conn, msa);
-	if (n)
+	if (n) {
 		n->recovered = n->primed = true;
+		n->remediations = l->remediations + 1;
+	}
+	return true;
+}
+
+/* A remediation's checks, nothing from the peer: hold and ask again. */
+static bool rehold(struct me_list *l, double t)
+{
+	if (!l->primed || l->heard || l->valid_at || !l->checks_at ||
+	    l->remediations >= ME_REMEDIATIONS || t - l->checks_at < ME_REHOLD_AFTER)
+		return false;
+	logm(SS_IKE, L_WARN, "conn %s: none of the peer's checks came through within %.0f s of its answer to our new ME_CONNECT (its NAT gave them another port, or it was late): we hold our mapping %.0f s more and send ME_CONNECT again (%d of %d)",
+	     l->conn->name, ME_REHOLD_AFTER, ME_HOLD + ME_REMEDIATE,
+	     l->remediations + 1, ME_REMEDIATIONS);
+	l->holder = true;
+	l->phase = ME_PH_HOLD;
+	l->phase_at = l->ka_at = t;
 	return true;
 }
 
@@ -1163,7 +1192,7 @@ void me_cli_timers(double t)
 			hold_instead(l, t);
 			continue;
 		}
-		if (symmetric_fail(l, t))
+		if (symmetric_fail(l, t) || rehold(l, t))
 			continue;
 		if (!l->valid_at && l->npairs && t - l->checks_at >= ME_RECOVER_AFTER &&
 		    recover_start(l, t))
